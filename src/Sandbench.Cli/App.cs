@@ -1,0 +1,53 @@
+using System.Reflection;
+using Sandbench.Core;
+using Sandbench.Core.Execution;
+using Sandbench.Core.Experiments;
+using Sandbench.Core.Host;
+using Sandbench.Core.Plans;
+using Sandbench.Core.Timing;
+using Sandbench.Runtimes;
+using Sandbench.Store;
+using Sandbench.Workloads;
+
+namespace Sandbench.Cli;
+
+/// <summary>Wires the layers together; commands get everything from here.</summary>
+internal sealed class App
+{
+    public MonotonicClock Clock { get; } = MonotonicClock.System;
+
+    public SandboxLedger Ledger { get; } = SandboxLedger.Default;
+
+    public WorkloadCatalog Workloads { get; } = new(WorkloadCatalog.DefaultCacheDir());
+
+    public HostInfo Host { get; } = HostInfo.Local;
+
+    public static string Version { get; } =
+        typeof(App).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public PlanCatalog PlanCatalog => new(RuntimeRegistry.ByName, RuntimeRegistry.OptionsByKind, ExperimentRegistry.Names, Workloads.Workloads);
+
+    public static SqliteResultStore OpenStore(string path) => SqliteResultStore.Open(path);
+
+    public RunExecutor Executor(SqliteResultStore store) =>
+        new(store, Workloads, p => RuntimeRegistry.Create(p, Ledger), Clock, Host, Version, RunIds.New);
+
+    /// <summary>The example plans shipped inside the tool.</summary>
+    public static IReadOnlyDictionary<string, string> EmbeddedPlans()
+    {
+        var asm = typeof(App).Assembly;
+        var plans = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in asm.GetManifestResourceNames().Where(n => n.StartsWith("plans/", StringComparison.Ordinal)))
+        {
+            using var s = asm.GetManifestResourceStream(name)!;
+            using var r = new StreamReader(s);
+            plans[Path.GetFileNameWithoutExtension(name)] = r.ReadToEnd();
+        }
+        return plans;
+    }
+
+    public Plan LoadPlan(string? path) => path is null
+        ? PlanLoader.Load(EmbeddedPlans()["default"], "default plan", PlanCatalog)
+        : File.Exists(path) ? PlanLoader.LoadFile(path, PlanCatalog)
+        : throw new SandbenchException($"{path}: no such plan file (example plans: 'sandbench plans')");
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using Sandbench.Core.Execution;
+using Sandbench.Runtimes;
+
+namespace Sandbench.Cli.Commands;
+
+/// <summary><c>sandbench clean [RUN]</c>: removes sandboxes and scratch files left by interrupted or killed runs.</summary>
+internal static class CleanCommand
+{
+    public static Command Build(App app)
+    {
+        var run = new Argument<string?>("run") { Description = "Only what this run left (default: every run that is no longer alive)", Arity = ArgumentArity.ZeroOrOne };
+        var cmd = new Command("clean", "Remove sandboxes, processes and temp dirs left by interrupted or killed runs") { run };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var lines = await Cleaner.CleanAsync(app.Ledger, r.GetValue(run), RunDirectory.IsActive, ct).ConfigureAwait(false);
+            foreach (var id in RunDirectory.RemoveStale()) lines = [.. lines, $"removed scratch directory of run {id}"];
+            foreach (var l in lines) Console.WriteLine(l);
+            if (lines.Count == 0) Console.WriteLine("nothing to clean");
+            return lines.Any(l => l.StartsWith("could not", StringComparison.Ordinal)) ? 1 : 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,21 @@
+using System.CommandLine;
+
+namespace Sandbench.Cli.Commands;
+
+/// <summary>Options several verbs share.</summary>
+internal static class Opts
+{
+    public static Option<string> Db() => new("--db")
+    {
+        Description = "SQLite results file",
+        DefaultValueFactory = _ => "sandbench.db",
+        HelpName = "FILE",
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of tables" };
+
+    public static Option<bool> Strict() => new("--strict")
+    {
+        Description = "Fail (exit 3) when a runtime of the plan is not usable, instead of skipping it",
+    };
+}

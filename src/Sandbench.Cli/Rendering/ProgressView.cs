@@ -1,0 +1,72 @@
+using System.Globalization;
+using Sandbench.Core.Execution;
+using Sandbench.Core.Experiments;
+using Sandbench.Core.Runtimes;
+using Sandbench.Core.Storage;
+using Spectre.Console;
+
+namespace Sandbench.Cli.Rendering;
+
+/// <summary>A progress bar while a run goes (plain lines when the output is not a terminal).</summary>
+internal static class ProgressView
+{
+    public static async Task<RunResult> RunAsync(Func<IRunObserver, Task<RunResult>> run)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive) return await run(new PlainObserver()).ConfigureAwait(false);
+        RunResult? result = null;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx => result = await run(new BarObserver(ctx)).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        return result!;
+    }
+
+    private static void Skipped(RuntimeProbe p) =>
+        AnsiConsole.MarkupLineInterpolated($"[yellow]skipping {p.Name}[/]: {p.Reason} ([grey]{p.InstallHint}[/])");
+
+    private static string Line(TrialRecord r) => r.Status == TrialStatus.Ok && r.Sample(ColdStartExperiment.Metric) is { } ns
+        ? string.Create(CultureInfo.InvariantCulture, $"{ns / 1e6:0.00} ms")
+        : $"{r.Status.ToString().ToLowerInvariant()}: {r.Error}";
+
+    private sealed class BarObserver(ProgressContext ctx) : IRunObserver
+    {
+        private ProgressTask? _task;
+
+        public void RuntimeSkipped(RuntimeProbe probe) => Skipped(probe);
+
+        public void RunStarted(RunInfo run, int trials) =>
+            _task = ctx.AddTask($"run {run.Id}", maxValue: trials);
+
+        public void TrialFinished(TrialPlan trial, TrialRecord record)
+        {
+            if (_task is null) return;
+            _task.Increment(1);
+            _task.Description = Markup.Escape($"{trial.Runtime.Name} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
+        }
+    }
+
+    private sealed class PlainObserver : IRunObserver
+    {
+        private int _total, _done, _lastPercent = -1;
+
+        public void RuntimeSkipped(RuntimeProbe probe) => Skipped(probe);
+
+        public void RunStarted(RunInfo run, int trials)
+        {
+            _total = trials;
+            Console.WriteLine($"run {run.Id}: {trials} trials");
+        }
+
+        public void TrialFinished(TrialPlan trial, TrialRecord record)
+        {
+            _done++;
+            int percent = _done * 100 / Math.Max(1, _total);
+            if (record.Status != TrialStatus.Ok || percent / 10 != _lastPercent / 10 || _done == _total)
+            {
+                _lastPercent = percent;
+                Console.WriteLine($"[{_done}/{_total}] {trial.Runtime.Name} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
+            }
+        }
+    }
+}

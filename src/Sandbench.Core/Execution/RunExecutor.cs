@@ -1,0 +1,127 @@
+using System.Security.Cryptography;
+using System.Text;
+using Sandbench.Core.Experiments;
+using Sandbench.Core.Host;
+using Sandbench.Core.Plans;
+using Sandbench.Core.Runtimes;
+using Sandbench.Core.Storage;
+using Sandbench.Core.Timing;
+using Sandbench.Core.Workloads;
+
+namespace Sandbench.Core.Execution;
+
+/// <summary>
+/// Runs a plan: checks it against the runtimes, builds artifacts, probes runtimes, then runs every
+/// trial in order and commits each to the store as it ends. Cancellation stops after disposing the
+/// sandbox in flight; everything finished stays stored.
+/// </summary>
+public sealed class RunExecutor(
+    IResultStore store,
+    IArtifactProvider artifacts,
+    Func<RuntimeProfile, IRuntime> createRuntime,
+    MonotonicClock clock,
+    HostInfo host,
+    string toolVersion,
+    Func<string> newRunId)
+{
+    public async Task<RunResult> RunAsync(Plan plan, RunOptions options, IRunObserver observer, CancellationToken ct)
+    {
+        var runtimes = plan.Runtimes.Select(createRuntime).ToList();
+        var problems = plan.Experiments
+            .SelectMany(e => runtimes.SelectMany(r => ExperimentRegistry.Get(e.Type).Check(e, r)))
+            .Distinct().ToList();
+        if (problems.Count > 0) throw new SandbenchException(problems);
+
+        var built = new Dictionary<string, Artifact>(StringComparer.Ordinal);
+        foreach (var w in plan.Workloads) built[w] = await artifacts.GetAsync(w, ct).ConfigureAwait(false);
+
+        var probes = new Dictionary<string, RuntimeProbe>(StringComparer.Ordinal);
+        foreach (var r in runtimes) probes[r.Profile.Name] = await r.ProbeAsync(artifacts, ct).ConfigureAwait(false);
+        var skipped = probes.Values.Where(p => !p.Usable).ToList();
+        if (options.Strict && skipped.Count > 0)
+            throw new SandbenchException([.. skipped.Select(p => $"runtime {p.Name} is not usable: {p.Reason} ({p.InstallHint})")], ExitCodes.RuntimeUnavailable);
+        foreach (var p in skipped) observer.RuntimeSkipped(p);
+        var usable = runtimes.Where(r => probes[r.Profile.Name].Usable).ToList();
+        if (usable.Count == 0)
+            throw new SandbenchException("no runtime of the plan is usable here (see 'sandbench doctor')", ExitCodes.RuntimeUnavailable);
+
+        var trials = Expand(plan, usable.Select(r => r.Profile).ToList()).ToList();
+        var environment = new Dictionary<string, string>(host.Capture(toolVersion), StringComparer.Ordinal);
+        foreach (var p in probes.Values)
+        {
+            environment[$"runtime.{p.Name}.version"] = p.Version ?? "unknown";
+            environment[$"runtime.{p.Name}.usable"] = p.Usable ? "yes" : $"no: {p.Reason}";
+        }
+        foreach (var (w, a) in built) environment[$"workload.{w}.hash"] = a.ContentHash;
+
+        var run = new RunInfo(newRunId(), plan.Name, Hash(plan.Text), plan.Text, clock.Time.GetUtcNow(), null, RunStatus.Running, toolVersion);
+        store.BeginRun(run, environment);
+        observer.RunStarted(run, trials.Count);
+
+        int done = 0, failed = 0;
+        bool interrupted = false;
+        using (var dir = RunDirectory.Create(run.Id))
+        {
+            var byName = usable.ToDictionary(r => r.Profile.Name, StringComparer.Ordinal);
+            foreach (var trial in trials)
+            {
+                if (ct.IsCancellationRequested)
+                {
+                    interrupted = true;
+                    break;
+                }
+                string name = $"sb-{run.Id}-{done + 1}";
+                string work = Path.Combine(dir.Path, name);
+                Directory.CreateDirectory(work);
+                var started = clock.Time.GetUtcNow();
+                var outcome = await ExperimentRegistry.Get(trial.Spec.Type)
+                    .RunAsync(new TrialContext(trial, byName[trial.Runtime.Name], built[trial.Workload], name, work, clock), ct)
+                    .ConfigureAwait(false);
+                Directory.Delete(work, recursive: true);
+
+                long origin = outcome.Phases.FirstOrDefault(p => p.Key == Phases.Spawn).Value;
+                var record = new TrialRecord(run.Id, trial.Spec.Type, trial.Runtime.Name, trial.Workload, outcome.Parameters,
+                    trial.Iteration, trial.Warmup, outcome.Status, outcome.Error, outcome.Readiness, outcome.ReadinessResolutionNs,
+                    started, origin, outcome.Phases, outcome.Samples);
+                store.AppendTrial(record);
+                done++;
+                if (outcome.Status != TrialStatus.Ok) failed++;
+                observer.TrialFinished(trial, record);
+                if (outcome.Status == TrialStatus.Interrupted)
+                {
+                    interrupted = true;
+                    break;
+                }
+            }
+        }
+        var status = interrupted ? RunStatus.Interrupted : RunStatus.Completed;
+        var finished = clock.Time.GetUtcNow();
+        store.FinishRun(run.Id, status, finished);
+        return new RunResult(run with { Status = status, FinishedUtc = finished }, done, failed, interrupted, skipped);
+    }
+
+    /// <summary>
+    /// Trials in run order. Warm-ups of each runtime come first; measured iterations then go
+    /// round-robin over runtimes (interleaved) or runtime by runtime (sequential).
+    /// </summary>
+    public static IEnumerable<TrialPlan> Expand(Plan plan, IReadOnlyList<RuntimeProfile> runtimes)
+    {
+        foreach (var e in plan.Experiments)
+            foreach (var w in plan.Workloads)
+            {
+                if (e.Order == TrialOrder.Sequential)
+                {
+                    foreach (var r in runtimes)
+                        for (int i = 0; i < e.Warmup + e.Iterations; i++)
+                            yield return new TrialPlan(e, r, w, i < e.Warmup ? i : i - e.Warmup, i < e.Warmup);
+                    continue;
+                }
+                for (int i = 0; i < e.Warmup; i++)
+                    foreach (var r in runtimes) yield return new TrialPlan(e, r, w, i, true);
+                for (int i = 0; i < e.Iterations; i++)
+                    foreach (var r in runtimes) yield return new TrialPlan(e, r, w, i, false);
+            }
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Sandbench.Core.Plans;
+using Sandbench.Core.Runtimes;
+using Sandbench.Core.Storage;
+using Sandbench.Core.Timing;
+
+namespace Sandbench.Core.Experiments;
+
+/// <summary>
+/// Cold start: from asking the runtime to start a sandbox to the first byte of the response to the
+/// first request. With socket activation the request is sent right after the spawn and the kernel
+/// holds it until the function accepts; otherwise the port is polled with connect-retry.
+/// </summary>
+public sealed class ColdStartExperiment : IExperiment
+{
+    public const string Metric = "coldstart_ns";
+
+    public string Name => "coldstart";
+
+    public static ReadinessMethod Resolve(ReadinessMethod requested, RuntimeCapabilities caps) =>
+        requested == ReadinessMethod.Auto
+            ? caps.SocketActivation ? ReadinessMethod.Socket : ReadinessMethod.ConnectRetry
+            : requested;
+
+    public IEnumerable<string> Check(ExperimentSpec spec, IRuntime runtime)
+    {
+        var method = Resolve(spec.Readiness, runtime.Capabilities);
+        if (method == ReadinessMethod.Socket && !runtime.Capabilities.SocketActivation)
+            yield return $"{runtime.Profile.Name}: readiness 'socket' needs socket activation, which this runtime cannot do (use connect-retry)";
+        if (method == ReadinessMethod.ConnectRetry && !runtime.Capabilities.HostLoopback)
+            yield return $"{runtime.Profile.Name}: readiness 'connect-retry' needs the function on host loopback, but the profile has network: none";
+    }
+
+    public async Task<TrialOutcome> RunAsync(TrialContext context, CancellationToken ct)
+    {
+        var c = context;
+        var spec = c.Trial.Spec;
+        var method = Resolve(spec.Readiness, c.Runtime.Capabilities);
+        var phases = new PhaseClock(c.Clock);
+        string output = Path.Combine(c.WorkDir, "workload.log");
+        long resolution = 0, maxGap = 0;
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["timeout"] = Durations.Format(spec.Timeout),
+        };
+        if (method == ReadinessMethod.ConnectRetry) parameters["retry-spacing"] = Durations.Format(spec.RetrySpacing);
+
+        Socket? listener = method == ReadinessMethod.Socket ? Loopback.Listen() : null;
+        int port = listener is null ? Loopback.FreePort() : 0;
+        Socket? client = null;
+        ISandbox? sandbox = null;
+        TrialStatus status = TrialStatus.Ok;
+        string? error = null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(spec.Timeout);
+        long deadlineNs = c.Clock.NowNs() + (long)(spec.Timeout.TotalMilliseconds * 1_000_000);
+        try
+        {
+            var sandboxSpec = new SandboxSpec
+            {
+                Name = c.SandboxName,
+                Artifact = c.Artifact,
+                Args = listener is null ? [port.ToString(CultureInfo.InvariantCulture)] : [],
+                ListenSocket = listener,
+                OutputPath = output,
+                WorkDir = c.WorkDir,
+                OnSpawned = listener is null ? null : () => client = FirstRequest.ConnectAndSend(listener.LocalEndPoint!, phases),
+            };
+            sandbox = await c.Runtime.StartAsync(sandboxSpec, phases, deadline.Token).ConfigureAwait(false);
+            client ??= FirstRequest.ConnectRetry(port, spec.RetrySpacing, deadlineNs, sandbox, phases, deadline.Token, out resolution, out maxGap);
+            FirstRequest.AwaitResponse(client, deadlineNs, sandbox, phases, deadline.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException && !ct.IsCancellationRequested)
+        {
+            status = TrialStatus.Timeout;
+            error = $"no response within {Durations.Format(spec.Timeout)} ({Progress(phases)})";
+        }
+        catch (OperationCanceledException)
+        {
+            status = TrialStatus.Interrupted;
+            error = "interrupted";
+        }
+        catch (Exception e) when (e is TrialFailedException or InvalidOperationException or IOException or SocketException or TimeoutException)
+        {
+            status = TrialStatus.Failed;
+            error = e.Message;
+        }
+        finally
+        {
+            client?.Dispose();
+            listener?.Dispose();
+            if (sandbox is not null)
+            {
+                try
+                {
+                    await sandbox.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (InvalidOperationException e)
+                {
+                    status = status == TrialStatus.Ok ? TrialStatus.Failed : status;
+                    error = (error is null ? "" : error + "; ") + "teardown: " + e.Message;
+                }
+            }
+            phases.Mark(Phases.Done);
+        }
+
+        if (c.Runtime.Capabilities.SharesHostClock && c.Clock.IsHostMonotonic)
+            ReadMarkers(output, phases, method);
+
+        var all = phases.Snapshot();
+        phases.TryGet(Phases.Spawn, out long origin);
+        var relative = all.Select(p => new KeyValuePair<string, long>(p.Key, p.Value - origin)).ToList();
+        var samples = new List<KeyValuePair<string, double>> { new("artifact_bytes", c.Artifact.SizeBytes) };
+        if (maxGap > 0) samples.Add(new("retry_max_gap_ns", maxGap));
+        if (status == TrialStatus.Ok && phases.TryGet(Phases.FirstByte, out long fb))
+            samples.Add(new(Metric, fb - origin));
+        return new TrialOutcome(status, error, PlanLoader.Name(method), resolution, relative, samples, parameters);
+    }
+
+    /// <summary>Where a trial that timed out had got to, for its error message.</summary>
+    private static string Progress(PhaseClock phases)
+    {
+        var all = phases.Snapshot();
+        return all.Count == 0 ? "nothing started" : $"last phase: {all[^1].Key}";
+    }
+
+    /// <summary>The workload's own timestamps (CLOCK_MONOTONIC, the same clock as ours when the kernel is shared).</summary>
+    private static void ReadMarkers(string output, PhaseClock phases, ReadinessMethod method)
+    {
+        if (!File.Exists(output)) return;
+        foreach (var line in File.ReadLines(output).Take(100))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length < 2 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long ns)) continue;
+            if (parts[0] == "sandbench-start") phases.MarkAt(Phases.WorkloadStart, ns);
+            else if (parts[0] == "sandbench-ready")
+                phases.MarkAt(method == ReadinessMethod.Socket ? Phases.Listening : "workload-ready", ns);
+        }
+    }
+}

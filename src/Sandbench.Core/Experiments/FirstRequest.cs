@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Sandbench.Core.Runtimes;
+using Sandbench.Core.Timing;
+
+namespace Sandbench.Core.Experiments;
+
+/// <summary>
+/// The first request of a cold start, on the trial's thread: connect (or connect-retry), send,
+/// and timestamp the first byte of the response the moment poll(2) reports it readable.
+/// </summary>
+internal static class FirstRequest
+{
+    public static readonly byte[] Request = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+    /// <summary>Connects to an already-listening socket: the kernel completes the handshake from the backlog.</summary>
+    public static Socket ConnectAndSend(EndPoint listener, PhaseClock phases)
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            s.Connect(listener);
+            s.Send(Request);
+            phases.Mark(Phases.RequestSent);
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Connects to 127.0.0.1:<paramref name="port"/> until accepted, at most every <paramref name="spacing"/>
+    /// (spinning, since sleeps are far coarser than 100 µs). Marks <see cref="Phases.Listening"/> at the first
+    /// accepted attempt. <paramref name="resolutionNs"/> is the gap between the last refused attempt and the
+    /// accepted one: the function began listening somewhere inside it. <paramref name="maxGapNs"/> is the
+    /// largest gap between any two attempts (the host preempting the poller shows here).
+    /// </summary>
+    public static Socket ConnectRetry(int port, TimeSpan spacing, long deadlineNs, ISandbox sandbox, PhaseClock phases,
+        CancellationToken ct, out long resolutionNs, out long maxGapNs)
+    {
+        var clock = phases.Clock;
+        var endpoint = new IPEndPoint(IPAddress.Loopback, port);
+        long spacingNs = (long)(spacing.TotalMilliseconds * 1_000_000);
+        long previous = 0, lastCheck = 0;
+        resolutionNs = maxGapNs = 0;
+        while (true)
+        {
+            long now = clock.NowNs();
+            resolutionNs = previous == 0 ? 0 : now - previous;
+            maxGapNs = Math.Max(maxGapNs, resolutionNs);
+            previous = now;
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                s.Connect(endpoint);
+                phases.Mark(Phases.Listening);
+                s.Send(Request);
+                phases.Mark(Phases.RequestSent);
+                return s;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                s.Dispose();
+            }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
+            if (now - lastCheck > 10_000_000)
+            {
+                lastCheck = now;
+                ct.ThrowIfCancellationRequested();
+                if (sandbox.HasExited(out string reason)) throw new TrialFailedException(reason + " before it listened");
+            }
+            if (now > deadlineNs) throw new TimeoutException();
+            long next = now + spacingNs;
+            while (clock.NowNs() < next) Thread.Yield();
+        }
+    }
+
+    /// <summary>
+    /// Waits for the first byte of the response, marks <see cref="Phases.FirstByte"/>, then reads the
+    /// status line and checks it is a 200.
+    /// </summary>
+    public static void AwaitResponse(Socket s, long deadlineNs, ISandbox? sandbox, PhaseClock phases, CancellationToken ct)
+    {
+        while (!s.Poll(50_000, SelectMode.SelectRead))
+        {
+            ct.ThrowIfCancellationRequested();
+            if (sandbox is not null && sandbox.HasExited(out string reason)) throw new TrialFailedException(reason + " before it answered");
+            if (phases.Clock.NowNs() > deadlineNs) throw new TimeoutException();
+        }
+        phases.Mark(Phases.FirstByte);
+        var buffer = new byte[512];
+        int n = 0;
+        s.ReceiveTimeout = 5000;
+        while (n < 12)
+        {
+            int r = s.Receive(buffer, n, buffer.Length - n, SocketFlags.None);
+            if (r == 0) break;
+            n += r;
+        }
+        string head = Encoding.ASCII.GetString(buffer, 0, n);
+        if (n == 0) throw new TrialFailedException("the connection closed without a response");
+        if (!head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) && !head.StartsWith("HTTP/1.0 200", StringComparison.Ordinal))
+            throw new TrialFailedException($"unexpected response: {head.Split('\r')[0]}");
+    }
+}
+
+/// <summary>A trial failed for a reason worth recording as it is.</summary>
+public sealed class TrialFailedException(string message) : Exception(message);

@@ -1,0 +1,53 @@
+using Sandbench.Core.Plans;
+using Sandbench.Core.Runtimes;
+using Sandbench.Core.Storage;
+using Sandbench.Core.Timing;
+using Sandbench.Core.Workloads;
+
+namespace Sandbench.Core.Experiments;
+
+/// <summary>A kind of measurement: expands a plan section into trials and runs one trial.</summary>
+public interface IExperiment
+{
+    string Name { get; }
+
+    /// <summary>Problems that make the section impossible on a runtime (checked before anything starts).</summary>
+    IEnumerable<string> Check(ExperimentSpec spec, IRuntime runtime);
+
+    /// <summary>Runs one trial. Never throws for a failed trial: failures are outcomes with a reason.</summary>
+    Task<TrialOutcome> RunAsync(TrialContext context, CancellationToken ct);
+}
+
+/// <summary>One trial to run.</summary>
+public sealed record TrialPlan(ExperimentSpec Spec, RuntimeProfile Runtime, string Workload, int Iteration, bool Warmup);
+
+/// <summary>Everything a trial may use.</summary>
+public sealed record TrialContext(
+    TrialPlan Trial,
+    IRuntime Runtime,
+    Artifact Artifact,
+    string SandboxName,
+    string WorkDir,
+    MonotonicClock Clock);
+
+/// <summary>What one trial measured, or why it failed.</summary>
+public sealed record TrialOutcome(
+    TrialStatus Status,
+    string? Error,
+    string Readiness,
+    long ReadinessResolutionNs,
+    IReadOnlyList<KeyValuePair<string, long>> Phases,
+    IReadOnlyList<KeyValuePair<string, double>> Samples,
+    IReadOnlyDictionary<string, string> Parameters);
+
+/// <summary>The one table of experiments.</summary>
+public static class ExperimentRegistry
+{
+    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment()];
+
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
+
+    public static IExperiment Get(string name) =>
+        All.FirstOrDefault(e => e.Name == name)
+        ?? throw new SandbenchException($"unknown experiment '{name}' (valid: {string.Join(", ", Names)})");
+}

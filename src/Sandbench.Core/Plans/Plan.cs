@@ -1,0 +1,54 @@
+using Sandbench.Core.Runtimes;
+
+namespace Sandbench.Core.Plans;
+
+/// <summary>A validated plan: which experiments, over which runtimes and workloads.</summary>
+public sealed record Plan(
+    string Name,
+    string? Description,
+    IReadOnlyList<RuntimeProfile> Runtimes,
+    IReadOnlyList<string> Workloads,
+    IReadOnlyList<ExperimentSpec> Experiments,
+    string Text);
+
+/// <summary>How a trial learns that the function is ready.</summary>
+public enum ReadinessMethod
+{
+    /// <summary>Socket activation where the runtime can, else connect-retry.</summary>
+    Auto,
+    /// <summary>An already-listening socket is passed in; the request is sent at once and held by the kernel.</summary>
+    Socket,
+    /// <summary>Connect to the function's port until accepted, with a fixed spacing.</summary>
+    ConnectRetry,
+}
+
+/// <summary>In which order trials of several runtimes run.</summary>
+public enum TrialOrder
+{
+    /// <summary>Round-robin over runtimes, so slow drift of the host hits every runtime alike.</summary>
+    Interleaved,
+    /// <summary>All iterations of one runtime, then the next.</summary>
+    Sequential,
+}
+
+/// <summary>One experiment section of a plan.</summary>
+public sealed record ExperimentSpec(
+    string Type,
+    int Iterations,
+    int Warmup,
+    TimeSpan Timeout,
+    ReadinessMethod Readiness,
+    TimeSpan RetrySpacing,
+    TrialOrder Order)
+{
+    public static ExperimentSpec ColdStartDefaults { get; } = new(
+        "coldstart", 20, 2, TimeSpan.FromSeconds(30), ReadinessMethod.Auto,
+        TimeSpan.FromMicroseconds(100), TrialOrder.Interleaved);
+}
+
+/// <summary>The names a plan may use, supplied by the registries of the layers that own them.</summary>
+public sealed record PlanCatalog(
+    IReadOnlyDictionary<string, RuntimeProfile> Runtimes,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> OptionsByKind,
+    IReadOnlyList<string> Experiments,
+    IReadOnlyList<string> Workloads);

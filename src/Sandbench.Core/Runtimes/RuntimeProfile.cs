@@ -1,0 +1,27 @@
+namespace Sandbench.Core.Runtimes;
+
+/// <summary>The kinds of runtime Sandbench knows how to drive.</summary>
+public static class RuntimeKinds
+{
+    public const string Process = "process";
+    public const string Bwrap = "bwrap";
+    public const string Oci = "oci";
+
+    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci];
+}
+
+/// <summary>
+/// A named configuration of a runtime kind: <c>runc</c> and <c>runsc</c> are both <c>oci</c> profiles
+/// with different binaries and flags. Configuration only; <see cref="IRuntime"/> is the running object.
+/// </summary>
+public sealed record RuntimeProfile(string Name, string Kind, IReadOnlyDictionary<string, string> Options)
+{
+    public string? Option(string key) => Options.TryGetValue(key, out var v) ? v : null;
+
+    public RuntimeProfile With(IReadOnlyDictionary<string, string> overrides)
+    {
+        var merged = new Dictionary<string, string>(Options, StringComparer.Ordinal);
+        foreach (var (k, v) in overrides) merged[k] = v;
+        return this with { Options = merged };
+    }
+}

@@ -1,0 +1,101 @@
+using Sandbench.Core.Experiments;
+using Sandbench.Core.Storage;
+using Sandbench.Core.Timing;
+
+namespace Sandbench.Core.Stats;
+
+/// <summary>Cold-start statistics of one runtime × workload in a run (milliseconds).</summary>
+/// <param name="Failed">Measured (non-warm-up) trials that did not succeed.</param>
+/// <param name="Readiness">Readiness methods used, with their worst resolution.</param>
+public sealed record RuntimeResult(
+    string Experiment,
+    string Runtime,
+    string Workload,
+    Summary? ColdStartMs,
+    int Failed,
+    int Warmups,
+    string Readiness,
+    IReadOnlyList<string> Errors);
+
+/// <summary>Median time from spawn to each phase, and between consecutive phases (milliseconds).</summary>
+public sealed record PhaseBreakdown(string Runtime, string Workload, IReadOnlyList<PhaseStat> Phases);
+
+/// <param name="Name">Phase name.</param>
+/// <param name="N">Trials that had the phase.</param>
+/// <param name="MedianFromSpawnMs">Median offset from spawn.</param>
+/// <param name="MedianStepMs">Median time since the previous phase (phases in time order for this runtime).</param>
+public sealed record PhaseStat(string Name, int N, double MedianFromSpawnMs, double MedianStepMs);
+
+/// <summary>Turns stored trials into the tables <c>show</c> prints. Warm-ups and failed trials never enter statistics.</summary>
+public static class RunAnalysis
+{
+    /// <summary>Rank of a phase in the order phases usually happen (unknown names last); orders table rows.</summary>
+    public static int CanonicalRank(string phase) => Array.IndexOf(Canonical, phase) is var i and >= 0 ? i : Canonical.Length;
+
+    private static readonly string[] Canonical =
+    [
+        Phases.Spawn, Phases.RequestSent, Phases.Created, Phases.Started, Phases.WorkloadStart,
+        "workload-ready", Phases.Listening, Phases.FirstByte, Phases.Done,
+    ];
+
+    public static IReadOnlyList<RuntimeResult> ColdStart(IReadOnlyList<TrialRecord> trials) =>
+        [.. trials.Where(t => t.Experiment == "coldstart")
+            .GroupBy(t => (t.Runtime, t.Workload))
+            .OrderBy(g => trials.First(t => t.Runtime == g.Key.Runtime).Id)
+            .Select(g =>
+            {
+                var measured = g.Where(t => !t.Warmup).ToList();
+                var ok = measured.Where(t => t.Status == TrialStatus.Ok && t.Sample(ColdStartExperiment.Metric) is not null).ToList();
+                var readiness = string.Join(", ", g.GroupBy(t => t.Readiness).Select(r =>
+                {
+                    long worst = r.Max(t => t.ReadinessResolutionNs);
+                    return worst > 0 ? $"{r.Key} (≤{worst / 1000.0:0.#} µs)" : r.Key;
+                }));
+                var errors = measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3).ToList();
+                return new RuntimeResult("coldstart", g.Key.Runtime, g.Key.Workload,
+                    Summary.Of([.. ok.Select(t => t.Sample(ColdStartExperiment.Metric)!.Value)])?.Scale(1e-6),
+                    measured.Count - ok.Count, g.Count(t => t.Warmup), readiness, errors);
+            })];
+
+    public static IReadOnlyList<PhaseBreakdown> PhaseBreakdowns(IReadOnlyList<TrialRecord> trials) =>
+        [.. trials.Where(t => !t.Warmup && t.Status == TrialStatus.Ok)
+            .GroupBy(t => (t.Runtime, t.Workload))
+            .OrderBy(g => g.Min(t => t.Id))
+            .Select(g =>
+            {
+                // Time order of this runtime's phases (by median offset), so each step is from the phase before it.
+                var offsets = g.SelectMany(t => t.Phases).GroupBy(p => p.Key)
+                    .ToDictionary(p => p.Key, p => p.Select(x => x.Value / 1e6).ToList(), StringComparer.Ordinal);
+                var names = offsets.Keys
+                    .OrderBy(n => Median(offsets[n]))
+                    .ThenBy(CanonicalRank)
+                    .ToList();
+                var stats = new List<PhaseStat>();
+                string? previous = null;
+                foreach (var name in names)
+                {
+                    var steps = previous is null ? [] : g.Select(t => Step(t, previous, name)).OfType<double>().ToList();
+                    stats.Add(new PhaseStat(name, offsets[name].Count, Median(offsets[name]), steps.Count > 0 ? Median(steps) : 0));
+                    previous = name;
+                }
+                return new PhaseBreakdown(g.Key.Runtime, g.Key.Workload, stats);
+            })];
+
+    private static double? Step(TrialRecord t, string from, string to)
+    {
+        long? a = null, b = null;
+        foreach (var p in t.Phases)
+        {
+            if (p.Key == from) a = p.Value;
+            if (p.Key == to) b = p.Value;
+        }
+        return a is { } x && b is { } y ? (y - x) / 1e6 : null;
+    }
+
+    private static double Median(List<double> values)
+    {
+        if (values.Count == 0) return double.NaN;
+        values.Sort();
+        return Summary.Percentile(values, 0.5);
+    }
+}

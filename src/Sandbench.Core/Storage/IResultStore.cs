@@ -1,0 +1,85 @@
+namespace Sandbench.Core.Storage;
+
+/// <summary>Where results live. Every trial is committed when it is appended, so an interrupted run keeps what finished.</summary>
+public interface IResultStore : IDisposable
+{
+    /// <summary>Records a new run (status <see cref="RunStatus.Running"/>) and its environment.</summary>
+    void BeginRun(RunInfo run, IReadOnlyDictionary<string, string> environment);
+
+    /// <summary>Appends one finished trial with its phases and samples in one transaction; returns its id.</summary>
+    long AppendTrial(TrialRecord trial);
+
+    void FinishRun(string runId, RunStatus status, DateTimeOffset finishedUtc);
+
+    /// <summary>Runs, newest first.</summary>
+    IReadOnlyList<RunInfo> ListRuns();
+
+    /// <summary>A run by its id or a unique prefix of it; null when none matches.</summary>
+    /// <exception cref="SandbenchException">The prefix matches several runs.</exception>
+    RunInfo? FindRun(string idOrPrefix);
+
+    IReadOnlyList<TrialRecord> Trials(string runId);
+
+    IReadOnlyDictionary<string, string> Environment(string runId);
+}
+
+public enum RunStatus
+{
+    Running,
+    Completed,
+    Interrupted,
+    Failed,
+}
+
+public enum TrialStatus
+{
+    Ok,
+    Failed,
+    Timeout,
+    Interrupted,
+}
+
+/// <summary>One execution of a plan.</summary>
+public sealed record RunInfo(
+    string Id,
+    string PlanName,
+    string PlanHash,
+    string PlanText,
+    DateTimeOffset StartedUtc,
+    DateTimeOffset? FinishedUtc,
+    RunStatus Status,
+    string ToolVersion)
+{
+    /// <summary>Filled by queries: trials stored, and how many of those failed.</summary>
+    public int TrialCount { get; init; }
+    public int FailedCount { get; init; }
+}
+
+/// <summary>One measured unit.</summary>
+/// <param name="OriginNs">Absolute monotonic nanoseconds of the trial's origin (the spawn phase); phases are offsets from it.</param>
+/// <param name="Phases">Phase name to nanoseconds since the origin (may be negative, e.g. a request queued before spawn).</param>
+/// <param name="Samples">Metric name to value (durations in nanoseconds, sizes in bytes).</param>
+/// <param name="ReadinessResolutionNs">Worst-case error of the readiness method (e.g. the largest gap between connect attempts), 0 when exact.</param>
+public sealed record TrialRecord(
+    string RunId,
+    string Experiment,
+    string Runtime,
+    string Workload,
+    IReadOnlyDictionary<string, string> Parameters,
+    int Iteration,
+    bool Warmup,
+    TrialStatus Status,
+    string? Error,
+    string Readiness,
+    long ReadinessResolutionNs,
+    DateTimeOffset StartedUtc,
+    long OriginNs,
+    IReadOnlyList<KeyValuePair<string, long>> Phases,
+    IReadOnlyList<KeyValuePair<string, double>> Samples)
+{
+    /// <summary>Database id, set when read back.</summary>
+    public long Id { get; init; }
+
+    public double? Sample(string metric) =>
+        Samples.Where(s => s.Key == metric).Select(s => (double?)s.Value).FirstOrDefault();
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+
+namespace Sandbench.Core.Timing;
+
+/// <summary>
+/// The one monotonic clock every duration comes from. On Linux <see cref="TimeProvider.System"/>
+/// reads CLOCK_MONOTONIC in nanoseconds, the same clock a workload inside a container that shares
+/// the host kernel's clock reads, so a workload's own timestamps can be placed on this time line.
+/// </summary>
+public sealed class MonotonicClock(TimeProvider time)
+{
+    public static MonotonicClock System { get; } = new(TimeProvider.System);
+
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>Now, in nanoseconds of the monotonic clock.</summary>
+    public long NowNs() => ToNs(Time.GetTimestamp());
+
+    public long ToNs(long timestamp)
+    {
+        long freq = Time.TimestampFrequency;
+        return freq == 1_000_000_000 ? timestamp : (long)(timestamp * (1_000_000_000.0 / freq));
+    }
+
+    /// <summary>True when this clock is CLOCK_MONOTONIC in nanoseconds (workload markers can be aligned).</summary>
+    public bool IsHostMonotonic => ReferenceEquals(Time, TimeProvider.System) && OperatingSystem.IsLinux()
+        && Time.TimestampFrequency == 1_000_000_000;
+}
+
+/// <summary>
+/// Records the named phases of one trial as nanoseconds on the monotonic clock. Thread-safe:
+/// a runtime's start path and the request path mark phases from different threads.
+/// </summary>
+public sealed class PhaseClock(MonotonicClock clock)
+{
+    private readonly ConcurrentDictionary<string, long> _phases = new(StringComparer.Ordinal);
+
+    public MonotonicClock Clock { get; } = clock;
+
+    /// <summary>Marks <paramref name="phase"/> now and returns the timestamp (ns). The first mark of a name wins.</summary>
+    public long Mark(string phase)
+    {
+        long now = Clock.NowNs();
+        _phases.TryAdd(phase, now);
+        return now;
+    }
+
+    /// <summary>Marks a phase at a timestamp taken elsewhere (a workload marker, a watch event).</summary>
+    public void MarkAt(string phase, long ns) => _phases.TryAdd(phase, ns);
+
+    public bool TryGet(string phase, out long ns) => _phases.TryGetValue(phase, out ns);
+
+    /// <summary>All phases as absolute monotonic nanoseconds, in time order.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Snapshot() =>
+        [.. _phases.OrderBy(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)];
+}
+
+/// <summary>Phase names shared by runtimes, experiments, the store and the report.</summary>
+public static class Phases
+{
+    /// <summary>The tool asks the runtime to start a sandbox: the origin of every cold start.</summary>
+    public const string Spawn = "spawn";
+    /// <summary>OCI <c>create</c> returned (container created, process not yet started).</summary>
+    public const string Created = "created";
+    /// <summary>OCI <c>start</c> returned.</summary>
+    public const string Started = "started";
+    /// <summary>The workload's own first timestamp (its <c>main</c> ran), from its stdout marker.</summary>
+    public const string WorkloadStart = "workload-start";
+    /// <summary>The function is ready to accept: its marker, or the first accepted connect.</summary>
+    public const string Listening = "listening";
+    public const string RequestSent = "request-sent";
+    public const string FirstByte = "first-byte";
+    /// <summary>Teardown finished: nothing of the sandbox is left.</summary>
+    public const string Done = "done";
+}

@@ -1,0 +1,24 @@
+namespace Sandbench.Core.Workloads;
+
+/// <summary>A workload packaged for running: a static host binary and a read-only root filesystem around it.</summary>
+/// <param name="Workload">Workload name, e.g. <c>hello</c>.</param>
+/// <param name="BinaryPath">The binary on the host.</param>
+/// <param name="RootfsPath">A root filesystem holding the binary at <see cref="BinaryInRootfs"/>.</param>
+/// <param name="BinaryInRootfs">Path of the binary inside the root filesystem.</param>
+/// <param name="ContentHash">Hash of everything the artifact was built from.</param>
+/// <param name="SizeBytes">Bytes of the binary.</param>
+public sealed record Artifact(
+    string Workload,
+    string BinaryPath,
+    string RootfsPath,
+    string BinaryInRootfs,
+    string ContentHash,
+    long SizeBytes);
+
+/// <summary>Builds (once, cached by content hash) the artifacts of workloads.</summary>
+public interface IArtifactProvider
+{
+    IReadOnlyList<string> Workloads { get; }
+
+    Task<Artifact> GetAsync(string workload, CancellationToken ct);
+}

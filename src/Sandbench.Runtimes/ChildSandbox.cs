@@ -1,0 +1,65 @@
+using Sandbench.Core.Runtimes;
+using Sandbench.Runtimes.Native;
+
+namespace Sandbench.Runtimes;
+
+/// <summary>A sandbox that is one child process tree of ours (process and bubblewrap runtimes).</summary>
+internal sealed class ChildSandbox : ISandbox
+{
+    private readonly ChildProcess _child;
+    private readonly SandboxLedger _ledger;
+    private int _disposed;
+
+    private ChildSandbox(string name, ChildProcess child, SandboxLedger ledger)
+    {
+        Name = name;
+        _child = child;
+        _ledger = ledger;
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<int> ProcessIds => ProcTree.WithDescendants(_child.Pid);
+
+    public static ChildSandbox Track(SandboxSpec spec, ChildProcess child, SandboxLedger ledger)
+    {
+        ledger.Record(new LedgerEntry(spec.Name, child.Pid, ProcTree.StartTime(child.Pid) ?? 0, null, spec.WorkDir));
+        return new ChildSandbox(spec.Name, child, ledger);
+    }
+
+    public bool HasExited(out string reason)
+    {
+        if (_child.TryReap(out int status))
+        {
+            reason = $"the sandbox's process {Libc.DescribeStatus(status)}";
+            return true;
+        }
+        reason = "";
+        return false;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _child.KillAndReap(TimeSpan.FromSeconds(10));
+            _ledger.Remove(Name);
+        }
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The environment a workload sees: minimal and explicit, so runs do not depend on the caller's shell.</summary>
+internal static class SandboxEnvironment
+{
+    public static Dictionary<string, string> For(SandboxSpec spec)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        };
+        foreach (var (k, v) in spec.Environment) env[k] = v;
+        if (spec.ListenSocket is not null) env["LISTEN_FDS"] = "1";
+        return env;
+    }
+}

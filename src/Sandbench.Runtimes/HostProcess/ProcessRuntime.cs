@@ -1,0 +1,33 @@
+using Sandbench.Core.Runtimes;
+using Sandbench.Core.Timing;
+using Sandbench.Core.Workloads;
+using Sandbench.Runtimes.Native;
+
+namespace Sandbench.Runtimes.HostProcess;
+
+/// <summary>The baseline: the workload binary as a plain host process, no isolation.</summary>
+public sealed class ProcessRuntime(RuntimeProfile profile, SandboxLedger ledger) : IRuntime
+{
+    public RuntimeProfile Profile { get; } = profile;
+
+    public RuntimeCapabilities Capabilities { get; } = new(SocketActivation: true, SharesHostClock: true, HostLoopback: true);
+
+    public async Task<RuntimeProbe> ProbeAsync(IArtifactProvider artifacts, CancellationToken ct)
+    {
+        var artifact = await artifacts.GetAsync("hello", ct).ConfigureAwait(false);
+        var r = await Command.RunAsync(artifact.BinaryPath, ["--probe"], TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        return new RuntimeProbe(Profile.Name, Profile.Kind, true, "host kernel " + Environment.OSVersion.Version, r.Ok,
+            r.Ok ? null : r.Reason(), "built in");
+    }
+
+    public Task<ISandbox> StartAsync(SandboxSpec spec, PhaseClock phases, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var env = SandboxEnvironment.For(spec);
+        phases.Mark(Phases.Spawn);
+        var child = ChildProcess.Start(new SpawnOptions(spec.Artifact.BinaryPath, [spec.Artifact.BinaryPath, .. spec.Args],
+            env, spec.ListenSocket, spec.OutputPath));
+        spec.OnSpawned?.Invoke();
+        return Task.FromResult<ISandbox>(ChildSandbox.Track(spec, child, ledger));
+    }
+}

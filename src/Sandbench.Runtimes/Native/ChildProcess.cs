@@ -1,0 +1,199 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Sandbench.Runtimes.Native;
+
+/// <summary>How to start a child process.</summary>
+/// <param name="Path">Absolute path of the executable.</param>
+/// <param name="Argv">Full argument vector, argv[0] included.</param>
+/// <param name="Environment">The child's whole environment.</param>
+/// <param name="ListenSocket">Passed as fd 3 (socket activation) when set.</param>
+/// <param name="OutputPath">stdout and stderr are appended to this file; /dev/null when null.</param>
+internal sealed record SpawnOptions(
+    string Path,
+    IReadOnlyList<string> Argv,
+    IReadOnlyDictionary<string, string> Environment,
+    Socket? ListenSocket = null,
+    string? OutputPath = null);
+
+/// <summary>
+/// A child started with posix_spawn in its own process group (so a terminal's Ctrl+C reaches only
+/// Sandbench, which then tears sandboxes down in order), with signals reset and only fds 0-2
+/// (and fd 3 for socket activation) inherited. Waiting uses a pidfd, so no thread blocks.
+/// </summary>
+internal sealed class ChildProcess
+{
+    private int? _status;
+
+    private ChildProcess(int pid) => Pid = pid;
+
+    public int Pid { get; }
+
+    /// <summary>The wait status once reaped.</summary>
+    public int? Status => _status;
+
+    public static unsafe ChildProcess Start(SpawnOptions o)
+    {
+        var handles = new List<nint>();
+        byte* Str(string s)
+        {
+            int n = Encoding.UTF8.GetByteCount(s);
+            var p = (byte*)NativeMemory.Alloc((nuint)n + 1);
+            handles.Add((nint)p);
+            Encoding.UTF8.GetBytes(s, new Span<byte>(p, n));
+            p[n] = 0;
+            return p;
+        }
+        byte** Vector(IEnumerable<string> items)
+        {
+            var list = items.ToList();
+            var v = (byte**)NativeMemory.Alloc((nuint)(list.Count + 1), (nuint)sizeof(nint));
+            handles.Add((nint)v);
+            for (int i = 0; i < list.Count; i++) v[i] = Str(list[i]);
+            v[list.Count] = null;
+            return v;
+        }
+
+        void* fa = NativeMemory.AllocZeroed(Libc.FileActionsSize);
+        void* attr = NativeMemory.AllocZeroed(Libc.SpawnAttrSize);
+        void* sigs = NativeMemory.AllocZeroed(Libc.SigSetSize);
+        int highFd = -1;
+        try
+        {
+            _ = Libc.FileActionsInit(fa);
+            _ = Libc.AttrInit(attr);
+            byte* devNull = Str("/dev/null");
+            Check(Libc.FileActionsAddOpen(fa, 0, devNull, Libc.ORdOnly, 0), "stdin");
+            byte* output = o.OutputPath is null ? devNull : Str(o.OutputPath);
+            int outFlags = Libc.OWrOnly | (o.OutputPath is null ? 0 : Libc.OCreat | Libc.OAppend);
+            Check(Libc.FileActionsAddOpen(fa, 1, output, outFlags, 0x1a4 /* 0644 */), "stdout");
+            Check(Libc.FileActionsAddDup2(fa, 1, 2), "stderr");
+            if (o.ListenSocket is { } sock)
+            {
+                // dup2 onto the same number would keep close-on-exec set; a high copy avoids that case.
+                highFd = Libc.Fcntl((int)sock.Handle, Libc.FDupFdCloExec, 64);
+                if (highFd < 0) throw new IOException($"fcntl(F_DUPFD_CLOEXEC) failed: errno {Marshal.GetLastPInvokeError()}");
+                Check(Libc.FileActionsAddDup2(fa, highFd, 3), "fd 3");
+            }
+            _ = Libc.AttrSetFlags(attr, Libc.PosixSpawnSetPgroup | Libc.PosixSpawnSetSigDef | Libc.PosixSpawnSetSigMask);
+            _ = Libc.AttrSetPgroup(attr, 0);
+            _ = Libc.SigEmptySet(sigs);
+            _ = Libc.AttrSetSigMask(attr, sigs);
+            _ = Libc.SigFillSet(sigs);
+            _ = Libc.AttrSetSigDefault(attr, sigs);
+
+            byte* path = Str(o.Path);
+            byte** argv = Vector(o.Argv);
+            byte** envp = Vector(o.Environment.Select(kv => $"{kv.Key}={kv.Value}"));
+            int rc = Libc.PosixSpawn(out int pid, path, fa, attr, argv, envp);
+            if (rc != 0)
+                throw new IOException($"cannot start {o.Path}: {new System.ComponentModel.Win32Exception(rc).Message}");
+            return new ChildProcess(pid);
+        }
+        finally
+        {
+            if (highFd >= 0) _ = Libc.Close(highFd);
+            _ = Libc.FileActionsDestroy(fa);
+            _ = Libc.AttrDestroy(attr);
+            NativeMemory.Free(fa);
+            NativeMemory.Free(attr);
+            NativeMemory.Free(sigs);
+            foreach (var h in handles) NativeMemory.Free((void*)h);
+        }
+
+        static void Check(int rc, string what)
+        {
+            if (rc != 0) throw new IOException($"posix_spawn file action for {what} failed: {rc}");
+        }
+    }
+
+    /// <summary>Reaps the child if it has exited, without blocking.</summary>
+    public bool TryReap(out int status)
+    {
+        if (_status is { } s)
+        {
+            status = s;
+            return true;
+        }
+        int r = Libc.WaitPid(Pid, out status, Libc.WNoHang);
+        if (r == Pid)
+        {
+            _status = status;
+            return true;
+        }
+        if (r < 0 && Marshal.GetLastPInvokeError() == Libc.EChild)
+        {
+            // Someone else reaped it (a SIGCHLD handler set to reap all): it is gone either way.
+            _status = status = 0;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Waits for the child to exit; false on timeout. Cancellation is checked every 50 ms.</summary>
+    public bool WaitForExit(TimeSpan timeout, CancellationToken ct)
+    {
+        if (TryReap(out _)) return true;
+        int pidfd = Libc.PidFdOpen(Pid);
+        if (pidfd < 0) return TryReap(out _);
+        try
+        {
+            long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0) return TryReap(out _);
+                if (PidFd.WaitReadable(pidfd, (int)Math.Min(left, 50)) && TryReap(out _)) return true;
+            }
+        }
+        finally
+        {
+            _ = Libc.Close(pidfd);
+        }
+    }
+
+    /// <summary>SIGKILLs the child's whole process group, then reaps it.</summary>
+    public void KillAndReap(TimeSpan timeout)
+    {
+        if (_status is null)
+        {
+            Libc.Kill(-Pid, Libc.SigKill);
+            Libc.Kill(Pid, Libc.SigKill);
+        }
+        WaitForExit(timeout, CancellationToken.None);
+    }
+}
+
+/// <summary>Waits on pidfds (readable once the process has exited).</summary>
+internal static unsafe class PidFd
+{
+    public static bool WaitReadable(int fd, int timeoutMs)
+    {
+        var p = new Libc.PollFd { Fd = fd, Events = Libc.PollIn };
+        int r = Libc.Poll(&p, 1, timeoutMs);
+        return r > 0;
+    }
+
+    /// <summary>True while a process (not necessarily our child) is alive.</summary>
+    public static bool IsAlive(int pid)
+    {
+        if (Libc.Kill(pid, 0) == 0) return !IsZombie(pid);
+        return Marshal.GetLastPInvokeError() != Libc.ESrch;
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
+            return close > 0 && close + 2 < stat.Length && stat[close + 2] == 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using Sandbench.Core.Runtimes;
+using Sandbench.Core.Timing;
+using Sandbench.Core.Workloads;
+using Sandbench.Runtimes.Native;
+
+namespace Sandbench.Runtimes.Oci;
+
+/// <summary>
+/// Any OCI runtime CLI (runc, crun, runsc, kata-runtime, urunc, youki). A sandbox is started with
+/// <c>create</c> then <c>start</c>, so the two phases are measured apart; it is removed with
+/// <c>delete --force</c>. Options: <c>binary</c>, <c>flags</c> (global flags, before the subcommand),
+/// <c>network</c> (<c>host</c>: share the host's network namespace; <c>none</c>: a private one),
+/// <c>socket-activation</c> (<c>true</c> when the CLI has <c>--preserve-fds</c>).
+/// </summary>
+public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : IRuntime
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+
+    public RuntimeProfile Profile { get; } = profile;
+
+    public RuntimeCapabilities Capabilities => new(
+        SocketActivation: Profile.Option("socket-activation") != "false",
+        // gVisor's Sentry keeps its own clock: a workload's CLOCK_MONOTONIC there is not the host's.
+        SharesHostClock: Profile.Option("shares-host-clock") != "false",
+        HostLoopback: Profile.Option("network") != "none");
+
+    private string BinaryName => Profile.Option("binary") ?? Profile.Name;
+
+    private IReadOnlyList<string> GlobalFlags => [.. Flags.Split(Profile.Option("flags"))];
+
+    private string InstallHint => Profile.Option("install") ?? $"apt-get install {BinaryName}";
+
+    public async Task<RuntimeProbe> ProbeAsync(IArtifactProvider artifacts, CancellationToken ct)
+    {
+        string? bin = Executables.Find(BinaryName);
+        if (bin is null) return RuntimeProbe.Missing(Profile, BinaryName, InstallHint);
+        var v = await Command.RunAsync(bin, ["--version"], TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        string? version = v.Ok ? ParseVersion(v.Stdout) : null;
+
+        var artifact = await artifacts.GetAsync("hello", ct).ConfigureAwait(false);
+        string name = $"sb-probe-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        string dir = Directory.CreateTempSubdirectory("sandbench-probe-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string> { ["PATH"] = "/bin" };
+            OciBundle.Write(dir, artifact, ["--probe"], env, ownNetwork: !Capabilities.HostLoopback);
+            ledger.Record(new LedgerEntry(name, 0, 0, [bin, .. GlobalFlags], dir));
+            var r = await Command.RunAsync(bin, [.. GlobalFlags, "run", "--bundle", dir, name], CommandTimeout, ct).ConfigureAwait(false);
+            bool usable = r.Ok && r.Stdout.Contains("hello: ok", StringComparison.Ordinal);
+            return new RuntimeProbe(Profile.Name, Profile.Kind, true, version, usable,
+                usable ? null : r.Reason(), InstallHint);
+        }
+        finally
+        {
+            await Command.RunAsync(bin, [.. GlobalFlags, "delete", "--force", name], CommandTimeout, CancellationToken.None).ConfigureAwait(false);
+            ledger.Remove(name);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The version from the first line of <c>--version</c> ("runc version 1.1.5+ds1" → "1.1.5+ds1").</summary>
+    internal static string ParseVersion(string output)
+    {
+        string first = output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+        int i = first.IndexOf("version", StringComparison.OrdinalIgnoreCase);
+        return (i >= 0 ? first[(i + "version".Length)..] : first).Trim();
+    }
+
+    public async Task<ISandbox> StartAsync(SandboxSpec spec, PhaseClock phases, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        string bin = Executables.Find(BinaryName) ?? throw new InvalidOperationException($"{BinaryName} not found on PATH");
+        bool socket = spec.ListenSocket is not null;
+        if (socket && !Capabilities.SocketActivation)
+            throw new InvalidOperationException($"{Profile.Name} cannot pass a listening socket (no --preserve-fds)");
+
+        string bundle = OciBundle.Write(Path.Combine(spec.WorkDir, "bundle"), spec.Artifact, spec.Args,
+            SandboxEnvironment.For(spec), ownNetwork: !Capabilities.HostLoopback);
+        string pidFile = Path.Combine(spec.WorkDir, "container.pid");
+        string[] runtime = [bin, .. GlobalFlags];
+        // Recorded before create: if we die between create and start, clean still knows the name.
+        ledger.Record(new LedgerEntry(spec.Name, 0, 0, runtime, spec.WorkDir));
+        var sandbox = new OciSandbox(spec.Name, runtime, ledger, pidFile);
+        try
+        {
+            string[] create = [.. runtime, "create", "--bundle", bundle, "--pid-file", pidFile, .. (socket ? new[] { "--preserve-fds", "1" } : []), spec.Name];
+            phases.Mark(Phases.Spawn);
+            var createProc = ChildProcess.Start(new SpawnOptions(bin, create, HostEnvironment(), spec.ListenSocket, spec.OutputPath));
+            spec.OnSpawned?.Invoke();
+            await WaitStep(createProc, "create", spec.OutputPath, ct).ConfigureAwait(false);
+            phases.Mark(Phases.Created);
+
+            string startLog = Path.Combine(spec.WorkDir, "start.log");
+            var startProc = ChildProcess.Start(new SpawnOptions(bin, [.. runtime, "start", spec.Name], HostEnvironment(), null, startLog));
+            await WaitStep(startProc, "start", startLog, ct).ConfigureAwait(false);
+            phases.Mark(Phases.Started);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private Task WaitStep(ChildProcess p, string step, string log, CancellationToken ct) => Task.Run(() =>
+    {
+        if (!p.WaitForExit(CommandTimeout, ct))
+        {
+            p.KillAndReap(TimeSpan.FromSeconds(5));
+            throw new TimeoutException($"{BinaryName} {step} did not finish within {CommandTimeout.TotalSeconds:0} s");
+        }
+        if (p.Status is { } s && s != 0)
+            throw new InvalidOperationException($"{BinaryName} {step} {Libc.DescribeStatus(s)}: {Lines.TailOf(log) ?? "no output"}");
+    }, CancellationToken.None);
+
+    private static Dictionary<string, string> HostEnvironment() => new(StringComparer.Ordinal)
+    {
+        ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    };
+}

@@ -1,0 +1,51 @@
+using Sandbench.Core;
+using Sandbench.Core.Runtimes;
+using Sandbench.Runtimes.Bwrap;
+using Sandbench.Runtimes.Oci;
+using Sandbench.Runtimes.HostProcess;
+
+namespace Sandbench.Runtimes;
+
+/// <summary>The one table of runtimes: built-in profiles, the options each kind takes, and the factory.</summary>
+public static class RuntimeRegistry
+{
+    private static RuntimeProfile P(string name, string kind, params (string Key, string Value)[] options) =>
+        new(name, kind, options.ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal));
+
+    /// <summary>Built-in profiles, in the order the default plan runs them.</summary>
+    public static IReadOnlyList<RuntimeProfile> BuiltIn { get; } =
+    [
+        P("process", RuntimeKinds.Process),
+        P("bwrap", RuntimeKinds.Bwrap, ("binary", "bwrap"), ("network", "host")),
+        P("runc", RuntimeKinds.Oci, ("binary", "runc"), ("network", "host")),
+        P("crun", RuntimeKinds.Oci, ("binary", "crun"), ("network", "host")),
+        // Debian 12's runsc has only the ptrace platform and no --preserve-fds (see docs/methodology.md).
+        P("runsc", RuntimeKinds.Oci, ("binary", "runsc"), ("flags", "--platform=ptrace --network=host --ignore-cgroups"),
+            ("network", "host"), ("socket-activation", "false"), ("shares-host-clock", "false")),
+    ];
+
+    /// <summary>Options a plan may set, per kind.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> OptionsByKind { get; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            [RuntimeKinds.Process] = [],
+            [RuntimeKinds.Bwrap] = ["binary", "flags", "network"],
+            [RuntimeKinds.Oci] = ["binary", "flags", "network", "socket-activation", "shares-host-clock"],
+        };
+
+    public static IReadOnlyDictionary<string, RuntimeProfile> ByName { get; } =
+        BuiltIn.ToDictionary(p => p.Name, StringComparer.Ordinal);
+
+    /// <summary>A built-in profile by name; the error lists the valid names.</summary>
+    public static RuntimeProfile Get(string name) =>
+        ByName.TryGetValue(name, out var p) ? p
+        : throw new SandbenchException($"unknown runtime '{name}' (valid: {string.Join(", ", ByName.Keys)})");
+
+    public static IRuntime Create(RuntimeProfile profile, SandboxLedger ledger) => profile.Kind switch
+    {
+        RuntimeKinds.Process => new ProcessRuntime(profile, ledger),
+        RuntimeKinds.Bwrap => new BwrapRuntime(profile, ledger),
+        RuntimeKinds.Oci => new OciRuntime(profile, ledger),
+        _ => throw new SandbenchException($"unknown runtime kind '{profile.Kind}' (valid: {string.Join(", ", RuntimeKinds.All)})"),
+    };
+}

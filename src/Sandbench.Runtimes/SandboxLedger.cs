@@ -1,0 +1,72 @@
+using System.Text.Json;
+
+namespace Sandbench.Runtimes;
+
+/// <summary>What <c>sandbench clean</c> needs to remove one sandbox whose owner died.</summary>
+/// <param name="Name">Sandbox name (carries the run id).</param>
+/// <param name="Pid">Host process to kill with its process group (0 for OCI containers: the runtime knows them by name).</param>
+/// <param name="PidStartTime">Start time of <paramref name="Pid"/>, so a reused pid is never killed.</param>
+/// <param name="OciCommand">For OCI sandboxes: the runtime binary and its global flags.</param>
+/// <param name="WorkDir">Directory to remove.</param>
+public sealed record LedgerEntry(string Name, int Pid, long PidStartTime, IReadOnlyList<string>? OciCommand, string? WorkDir);
+
+/// <summary>
+/// One small file per live sandbox, written before the sandbox can exist and removed after it is gone,
+/// so a Sandbench killed with SIGKILL leaves a list of exactly what to clean.
+/// </summary>
+public sealed class SandboxLedger(string directory)
+{
+    public string Directory { get; } = directory;
+
+    public static SandboxLedger Default { get; } = new(DefaultDirectory());
+
+    private static string DefaultDirectory()
+    {
+        string? env = Environment.GetEnvironmentVariable("SANDBENCH_STATE");
+        if (!string.IsNullOrEmpty(env)) return env;
+        return Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"
+            ? "/run/sandbench"
+            : Path.Combine(Path.GetTempPath(), $"sandbench-state-{Environment.UserName}");
+    }
+
+    public void Record(LedgerEntry entry)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        string path = PathOf(entry.Name);
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(entry));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public void Remove(string name)
+    {
+        try
+        {
+            File.Delete(PathOf(name));
+        }
+        catch (IOException)
+        {
+            // Best effort: clean will find it again and see nothing left to do.
+        }
+    }
+
+    public IReadOnlyList<LedgerEntry> Entries()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return [];
+        var list = new List<LedgerEntry>();
+        foreach (var f in System.IO.Directory.GetFiles(Directory, "*.json"))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<LedgerEntry>(File.ReadAllText(f)) is { } e) list.Add(e);
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+                // A half-written entry: its sandbox may still exist; clean falls back to the runtimes' own lists.
+            }
+        }
+        return list;
+    }
+
+    private string PathOf(string name) => Path.Combine(Directory, name + ".json");
+}

@@ -1,0 +1,375 @@
+using Microsoft.Data.Sqlite;
+using Sandbench.Core;
+using Sandbench.Core.Storage;
+
+namespace Sandbench.Store;
+
+/// <summary>
+/// Results in one SQLite file (WAL mode). Every trial is committed before <see cref="AppendTrial"/> returns,
+/// so a killed run keeps the trials that finished. One connection per instance; all members are thread-safe.
+/// </summary>
+public sealed partial class SqliteResultStore : IResultStore
+{
+    /// <summary>At most this many ids are listed when a prefix is ambiguous.</summary>
+    private const int AmbiguousIdsShown = 10;
+
+    // Extended result codes from sqlite3.h (SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_FOREIGNKEY).
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintForeignKey = 787;
+
+    private const string RunColumns = """
+        SELECT r.id, r.plan_name, r.plan_hash, r.plan_text, r.started_utc, r.finished_utc, r.status, r.tool_version,
+               (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id),
+               (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status <> 'ok')
+        FROM runs r
+        """;
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    private SqliteResultStore(SqliteConnection connection, string path)
+    {
+        _connection = connection;
+        Path = path;
+    }
+
+    /// <summary>The database file, as given to <see cref="Open"/>.</summary>
+    public string Path { get; }
+
+    /// <summary>The schema version this build creates and understands.</summary>
+    public static int SchemaVersion => Schema.LatestVersion;
+
+    public void BeginRun(RunInfo run, IReadOnlyDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(environment);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var tx = _connection.BeginTransaction(deferred: false);
+            using (var insert = Command(tx, """
+                INSERT INTO runs (id, plan_name, plan_hash, plan_text, started_utc, finished_utc, status, tool_version)
+                VALUES ($id, $plan_name, $plan_hash, $plan_text, $started_utc, $finished_utc, $status, $tool_version);
+                """))
+            {
+                insert.Parameters.AddWithValue("$id", run.Id);
+                insert.Parameters.AddWithValue("$plan_name", run.PlanName);
+                insert.Parameters.AddWithValue("$plan_hash", run.PlanHash);
+                insert.Parameters.AddWithValue("$plan_text", run.PlanText);
+                insert.Parameters.AddWithValue("$started_utc", Codec.Timestamp(run.StartedUtc));
+                insert.Parameters.AddWithValue("$finished_utc",
+                    run.FinishedUtc is { } finished ? Codec.Timestamp(finished) : DBNull.Value);
+                insert.Parameters.AddWithValue("$status", Codec.Status(run.Status));
+                insert.Parameters.AddWithValue("$tool_version", run.ToolVersion);
+                try
+                {
+                    insert.ExecuteNonQuery();
+                }
+                catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteConstraintPrimaryKey)
+                {
+                    throw new ArgumentException($"{Path}: a run with id '{run.Id}' already exists", nameof(run), ex);
+                }
+            }
+
+            using (var insert = Command(tx, "INSERT INTO environment (run_id, key, value) VALUES ($run_id, $key, $value);"))
+            {
+                insert.Parameters.AddWithValue("$run_id", run.Id);
+                var key = insert.Parameters.Add("$key", SqliteType.Text);
+                var value = insert.Parameters.Add("$value", SqliteType.Text);
+                foreach (var (k, v) in environment)
+                {
+                    key.Value = k;
+                    value.Value = v;
+                    insert.ExecuteNonQuery();
+                }
+            }
+
+            tx.Commit();
+        }
+    }
+
+    public long AppendTrial(TrialRecord trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        var duplicate = trial.Phases.GroupBy(p => p.Key, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"phase '{duplicate.Key}' appears more than once", nameof(trial));
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var tx = _connection.BeginTransaction(deferred: false);
+            long id;
+            using (var insert = Command(tx, """
+                INSERT INTO trials (run_id, experiment, runtime, workload, parameters, iteration, warmup, status, error,
+                                    readiness, readiness_resolution_ns, started_utc, origin_ns)
+                VALUES ($run_id, $experiment, $runtime, $workload, $parameters, $iteration, $warmup, $status, $error,
+                        $readiness, $readiness_resolution_ns, $started_utc, $origin_ns)
+                RETURNING id;
+                """))
+            {
+                insert.Parameters.AddWithValue("$run_id", trial.RunId);
+                insert.Parameters.AddWithValue("$experiment", trial.Experiment);
+                insert.Parameters.AddWithValue("$runtime", trial.Runtime);
+                insert.Parameters.AddWithValue("$workload", trial.Workload);
+                insert.Parameters.AddWithValue("$parameters", Codec.Parameters(trial.Parameters));
+                insert.Parameters.AddWithValue("$iteration", trial.Iteration);
+                insert.Parameters.AddWithValue("$warmup", trial.Warmup ? 1 : 0);
+                insert.Parameters.AddWithValue("$status", Codec.Status(trial.Status));
+                insert.Parameters.AddWithValue("$error", (object?)trial.Error ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$readiness", trial.Readiness);
+                insert.Parameters.AddWithValue("$readiness_resolution_ns", trial.ReadinessResolutionNs);
+                insert.Parameters.AddWithValue("$started_utc", Codec.Timestamp(trial.StartedUtc));
+                insert.Parameters.AddWithValue("$origin_ns", trial.OriginNs);
+                try
+                {
+                    id = (long)insert.ExecuteScalar()!;
+                }
+                catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteConstraintForeignKey)
+                {
+                    throw new ArgumentException($"{Path}: no run with id '{trial.RunId}'", nameof(trial), ex);
+                }
+            }
+
+            using (var insert = Command(tx, "INSERT INTO phases (trial_id, name, t_ns) VALUES ($trial_id, $name, $t_ns);"))
+            {
+                insert.Parameters.AddWithValue("$trial_id", id);
+                var name = insert.Parameters.Add("$name", SqliteType.Text);
+                var tNs = insert.Parameters.Add("$t_ns", SqliteType.Integer);
+                foreach (var (n, t) in trial.Phases)
+                {
+                    name.Value = n;
+                    tNs.Value = t;
+                    insert.ExecuteNonQuery();
+                }
+            }
+
+            using (var insert = Command(tx, "INSERT INTO samples (trial_id, metric, value) VALUES ($trial_id, $metric, $value);"))
+            {
+                insert.Parameters.AddWithValue("$trial_id", id);
+                var metric = insert.Parameters.Add("$metric", SqliteType.Text);
+                var value = insert.Parameters.Add("$value", SqliteType.Real);
+                foreach (var (m, v) in trial.Samples)
+                {
+                    metric.Value = m;
+                    value.Value = v;
+                    insert.ExecuteNonQuery();
+                }
+            }
+
+            tx.Commit();
+            return id;
+        }
+    }
+
+    public void FinishRun(string runId, RunStatus status, DateTimeOffset finishedUtc)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var update = Command(null, "UPDATE runs SET status = $status, finished_utc = $finished_utc WHERE id = $id;");
+            update.Parameters.AddWithValue("$status", Codec.Status(status));
+            update.Parameters.AddWithValue("$finished_utc", Codec.Timestamp(finishedUtc));
+            update.Parameters.AddWithValue("$id", runId);
+            if (update.ExecuteNonQuery() == 0)
+            {
+                throw new ArgumentException($"{Path}: no run with id '{runId}'", nameof(runId));
+            }
+        }
+    }
+
+    public IReadOnlyList<RunInfo> ListRuns()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // rowid breaks ties between runs started in the same tick: the later insert is newer.
+            using var query = Command(null, RunColumns + " ORDER BY r.started_utc DESC, r.rowid DESC;");
+            return ReadRuns(query);
+        }
+    }
+
+    /// <remarks>The prefix is compared literally (no wildcards) and case-sensitively; an empty one matches nothing.</remarks>
+    public RunInfo? FindRun(string idOrPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(idOrPrefix);
+        if (idOrPrefix.Length == 0)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using (var exact = Command(null, RunColumns + " WHERE r.id = $id;"))
+            {
+                exact.Parameters.AddWithValue("$id", idOrPrefix);
+                if (ReadRuns(exact) is [var run])
+                {
+                    return run;
+                }
+            }
+
+            // substr() instead of LIKE: ids may not contain wildcards today, but a user-typed prefix might.
+            using var prefix = Command(null, RunColumns + " WHERE substr(r.id, 1, length($prefix)) = $prefix ORDER BY r.id;");
+            prefix.Parameters.AddWithValue("$prefix", idOrPrefix);
+            var matches = ReadRuns(prefix);
+            return matches.Count switch
+            {
+                0 => null,
+                1 => matches[0],
+                _ => throw new SandbenchException(DescribeAmbiguous(idOrPrefix, matches)),
+            };
+        }
+    }
+
+    public IReadOnlyList<TrialRecord> Trials(string runId)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // Three queries for the whole run rather than two per trial; a read transaction keeps them consistent
+            // while another process appends.
+            using var tx = _connection.BeginTransaction(deferred: true);
+            var phases = ReadChildren(tx, """
+                SELECT p.trial_id, p.name, p.t_ns FROM phases p JOIN trials t ON t.id = p.trial_id
+                WHERE t.run_id = $run_id ORDER BY p.trial_id, p.t_ns, p.name;
+                """, runId, r => new KeyValuePair<string, long>(r.GetString(1), r.GetInt64(2)));
+            var samples = ReadChildren(tx, """
+                SELECT s.trial_id, s.metric, s.value FROM samples s JOIN trials t ON t.id = s.trial_id
+                WHERE t.run_id = $run_id ORDER BY s.trial_id, s.rowid;
+                """, runId, r => new KeyValuePair<string, double>(r.GetString(1), r.GetDouble(2)));
+
+            using var query = Command(tx, """
+                SELECT id, run_id, experiment, runtime, workload, parameters, iteration, warmup, status, error,
+                       readiness, readiness_resolution_ns, started_utc, origin_ns
+                FROM trials WHERE run_id = $run_id ORDER BY id;
+                """);
+            query.Parameters.AddWithValue("$run_id", runId);
+            using var reader = query.ExecuteReader();
+            var trials = new List<TrialRecord>();
+            while (reader.Read())
+            {
+                var id = reader.GetInt64(0);
+                trials.Add(new TrialRecord(
+                    RunId: reader.GetString(1),
+                    Experiment: reader.GetString(2),
+                    Runtime: reader.GetString(3),
+                    Workload: reader.GetString(4),
+                    Parameters: Codec.ParametersFrom(reader.GetString(5)),
+                    Iteration: reader.GetInt32(6),
+                    Warmup: reader.GetInt64(7) != 0,
+                    Status: Codec.TrialStatusFrom(reader.GetString(8)),
+                    Error: reader.IsDBNull(9) ? null : reader.GetString(9),
+                    Readiness: reader.GetString(10),
+                    ReadinessResolutionNs: reader.GetInt64(11),
+                    StartedUtc: Codec.Timestamp(reader.GetString(12)),
+                    OriginNs: reader.GetInt64(13),
+                    Phases: phases.GetValueOrDefault(id) ?? [],
+                    Samples: samples.GetValueOrDefault(id) ?? [])
+                { Id = id });
+            }
+
+            return trials;
+        }
+    }
+
+    public IReadOnlyDictionary<string, string> Environment(string runId)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var query = Command(null, "SELECT key, value FROM environment WHERE run_id = $run_id ORDER BY key;");
+            query.Parameters.AddWithValue("$run_id", runId);
+            using var reader = query.ExecuteReader();
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (reader.Read())
+            {
+                environment[reader.GetString(0)] = reader.GetString(1);
+            }
+
+            return environment;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _connection.Dispose();
+        }
+    }
+
+    private SqliteCommand Command(SqliteTransaction? tx, string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static List<RunInfo> ReadRuns(SqliteCommand query)
+    {
+        using var reader = query.ExecuteReader();
+        var runs = new List<RunInfo>();
+        while (reader.Read())
+        {
+            runs.Add(new RunInfo(
+                Id: reader.GetString(0),
+                PlanName: reader.GetString(1),
+                PlanHash: reader.GetString(2),
+                PlanText: reader.GetString(3),
+                StartedUtc: Codec.Timestamp(reader.GetString(4)),
+                FinishedUtc: reader.IsDBNull(5) ? null : Codec.Timestamp(reader.GetString(5)),
+                Status: Codec.RunStatusFrom(reader.GetString(6)),
+                ToolVersion: reader.GetString(7))
+            {
+                TrialCount = reader.GetInt32(8),
+                FailedCount = reader.GetInt32(9),
+            });
+        }
+
+        return runs;
+    }
+
+    private Dictionary<long, List<KeyValuePair<string, T>>> ReadChildren<T>(
+        SqliteTransaction tx, string sql, string runId, Func<SqliteDataReader, KeyValuePair<string, T>> read)
+    {
+        using var query = Command(tx, sql);
+        query.Parameters.AddWithValue("$run_id", runId);
+        using var reader = query.ExecuteReader();
+        var byTrial = new Dictionary<long, List<KeyValuePair<string, T>>>();
+        while (reader.Read())
+        {
+            var trialId = reader.GetInt64(0);
+            if (!byTrial.TryGetValue(trialId, out var list))
+            {
+                list = [];
+                byTrial.Add(trialId, list);
+            }
+
+            list.Add(read(reader));
+        }
+
+        return byTrial;
+    }
+
+    private static string DescribeAmbiguous(string prefix, List<RunInfo> matches)
+    {
+        var shown = string.Join(", ", matches.Take(AmbiguousIdsShown).Select(r => r.Id));
+        var more = matches.Count > AmbiguousIdsShown ? $" and {matches.Count - AmbiguousIdsShown} more" : "";
+        return $"run id prefix '{prefix}' matches {matches.Count} runs ({shown}{more}); give more characters";
+    }
+}

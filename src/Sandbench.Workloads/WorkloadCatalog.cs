@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Sandbench.Core;
+using Sandbench.Core.Workloads;
+
+namespace Sandbench.Workloads;
+
+/// <summary>
+/// Builds workloads from the C sources embedded in this assembly with <c>gcc -static</c>, and wraps
+/// each binary in a minimal root filesystem. Both are cached under a directory named by the hash of
+/// everything that went into them (source, flags, compiler version), so a changed source or
+/// compiler never reuses a stale binary and concurrent builds never see a half-written one.
+/// </summary>
+public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
+{
+    private static readonly string[] CompilerFlags = ["-static", "-O2", "-Wall", "-Wextra", "-Werror"];
+    private readonly Dictionary<string, Task<Artifact>> _built = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    /// <summary>Workload name to embedded source.</summary>
+    private static readonly IReadOnlyDictionary<string, string> Sources = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["hello"] = "workloads/hello/hello.c",
+    };
+
+    public IReadOnlyList<string> Workloads => [.. Sources.Keys];
+
+    public string CacheDir { get; } = cacheDir;
+
+    public static string DefaultCacheDir()
+    {
+        string? env = Environment.GetEnvironmentVariable("SANDBENCH_CACHE");
+        if (!string.IsNullOrEmpty(env)) return env;
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".cache") : xdg, "sandbench");
+    }
+
+    public Task<Artifact> GetAsync(string workload, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (!_built.TryGetValue(workload, out var task) || task.IsFaulted || task.IsCanceled)
+                _built[workload] = task = BuildAsync(workload, ct);
+            return task;
+        }
+    }
+
+    private async Task<Artifact> BuildAsync(string workload, CancellationToken ct)
+    {
+        if (!Sources.TryGetValue(workload, out var resource))
+            throw new SandbenchException($"unknown workload '{workload}' (valid: {string.Join(", ", Sources.Keys)})");
+        byte[] source = ReadResource(resource);
+        string gcc = FindCompiler();
+        string compilerVersion = (await RunAsync(gcc, ["-dumpfullversion"], ct).ConfigureAwait(false)).Trim();
+        string hash = Convert.ToHexStringLower(SHA256.HashData(
+            [.. source, .. Encoding.UTF8.GetBytes(string.Join(' ', CompilerFlags) + "|" + compilerVersion)]))[..16];
+
+        string dir = Path.Combine(CacheDir, "artifacts", $"{workload}-{hash}");
+        string binary = Path.Combine(dir, "rootfs", "bin", workload);
+        if (!File.Exists(binary))
+        {
+            Directory.CreateDirectory(Path.Combine(CacheDir, "artifacts"));
+            string tmp = Path.Combine(CacheDir, "artifacts", $".{workload}-{hash}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            try
+            {
+                string rootfs = Path.Combine(tmp, "rootfs");
+                foreach (var d in new[] { "bin", "proc", "dev", "sys", "tmp", "etc" })
+                    Directory.CreateDirectory(Path.Combine(rootfs, d));
+                File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0:root:/:/bin/hello\n");
+                File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\n");
+                string src = Path.Combine(tmp, workload + ".c");
+                await File.WriteAllBytesAsync(src, source, ct).ConfigureAwait(false);
+                await RunAsync(gcc, [.. CompilerFlags, "-o", Path.Combine(rootfs, "bin", workload), src], ct).ConfigureAwait(false);
+                try
+                {
+                    Directory.Move(tmp, dir);
+                }
+                catch (IOException) when (File.Exists(binary))
+                {
+                    // Another Sandbench built the same hash first: its copy is identical.
+                }
+            }
+            finally
+            {
+                if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+            }
+        }
+        return new Artifact(workload, binary, Path.Combine(dir, "rootfs"), "/bin/" + workload, hash, new FileInfo(binary).Length);
+    }
+
+    private static byte[] ReadResource(string name)
+    {
+        using var s = typeof(WorkloadCatalog).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded workload source {name} is missing from the build");
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+
+    private static string FindCompiler()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+            if (dir.Length > 0 && File.Exists(Path.Combine(dir, "gcc"))) return Path.Combine(dir, "gcc");
+        throw new SandbenchException("gcc not found: workloads are built with 'gcc -static' (apt-get install gcc libc6-dev)");
+    }
+
+    private static async Task<string> RunAsync(string file, IEnumerable<string> args, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct).ConfigureAwait(false);
+        if (p.ExitCode != 0)
+            throw new SandbenchException($"building a workload failed: {Path.GetFileName(file)} exited {p.ExitCode}: {(await stderr.ConfigureAwait(false)).Trim()}");
+        return await stdout.ConfigureAwait(false);
+    }
+}
