@@ -19,13 +19,17 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
     private readonly Dictionary<string, Task<Artifact>> _built = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>Workload name to embedded source.</summary>
-    private static readonly IReadOnlyDictionary<string, string> Sources = new Dictionary<string, string>(StringComparer.Ordinal)
+    private sealed record Entry(string Binary, string Source, string[] LeadingArgs);
+
+    /// <summary>Workload name to the program it runs and the mode it runs it in.</summary>
+    private static readonly IReadOnlyDictionary<string, Entry> Entries = new Dictionary<string, Entry>(StringComparer.Ordinal)
     {
-        ["hello"] = "workloads/hello/hello.c",
+        ["hello"] = new("hello", "workloads/hello/hello.c", []),
+        // Starts and never listens: proves timeouts and teardown of a sandbox that never becomes ready.
+        ["hang"] = new("hello", "workloads/hello/hello.c", ["--hang"]),
     };
 
-    public IReadOnlyList<string> Workloads => [.. Sources.Keys];
+    public IReadOnlyList<string> Workloads => [.. Entries.Keys];
 
     public string CacheDir { get; } = cacheDir;
 
@@ -50,30 +54,31 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
 
     private async Task<Artifact> BuildAsync(string workload, CancellationToken ct)
     {
-        if (!Sources.TryGetValue(workload, out var resource))
-            throw new SandbenchException($"unknown workload '{workload}' (valid: {string.Join(", ", Sources.Keys)})");
-        byte[] source = ReadResource(resource);
+        if (!Entries.TryGetValue(workload, out var entry))
+            throw new SandbenchException($"unknown workload '{workload}' (valid: {string.Join(", ", Entries.Keys)})");
+        byte[] source = ReadResource(entry.Source);
+        string program = entry.Binary;
         string gcc = FindCompiler();
         string compilerVersion = (await RunAsync(gcc, ["-dumpfullversion"], ct).ConfigureAwait(false)).Trim();
         string hash = Convert.ToHexStringLower(SHA256.HashData(
             [.. source, .. Encoding.UTF8.GetBytes(string.Join(' ', CompilerFlags) + "|" + compilerVersion)]))[..16];
 
-        string dir = Path.Combine(CacheDir, "artifacts", $"{workload}-{hash}");
-        string binary = Path.Combine(dir, "rootfs", "bin", workload);
+        string dir = Path.Combine(CacheDir, "artifacts", $"{program}-{hash}");
+        string binary = Path.Combine(dir, "rootfs", "bin", program);
         if (!File.Exists(binary))
         {
             Directory.CreateDirectory(Path.Combine(CacheDir, "artifacts"));
-            string tmp = Path.Combine(CacheDir, "artifacts", $".{workload}-{hash}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            string tmp = Path.Combine(CacheDir, "artifacts", $".{program}-{hash}-{Environment.ProcessId}-{Guid.NewGuid():N}");
             try
             {
                 string rootfs = Path.Combine(tmp, "rootfs");
                 foreach (var d in new[] { "bin", "proc", "dev", "sys", "tmp", "etc" })
                     Directory.CreateDirectory(Path.Combine(rootfs, d));
-                File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0:root:/:/bin/hello\n");
+                File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), $"root:x:0:0:root:/:/bin/{program}\n");
                 File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\n");
-                string src = Path.Combine(tmp, workload + ".c");
+                string src = Path.Combine(tmp, program + ".c");
                 await File.WriteAllBytesAsync(src, source, ct).ConfigureAwait(false);
-                await RunAsync(gcc, [.. CompilerFlags, "-o", Path.Combine(rootfs, "bin", workload), src], ct).ConfigureAwait(false);
+                await RunAsync(gcc, [.. CompilerFlags, "-o", Path.Combine(rootfs, "bin", program), src], ct).ConfigureAwait(false);
                 try
                 {
                     Directory.Move(tmp, dir);
@@ -88,7 +93,7 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
                 if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
             }
         }
-        return new Artifact(workload, binary, Path.Combine(dir, "rootfs"), "/bin/" + workload, hash, new FileInfo(binary).Length);
+        return new Artifact(workload, binary, Path.Combine(dir, "rootfs"), "/bin/" + program, hash, new FileInfo(binary).Length, entry.LeadingArgs);
     }
 
     private static byte[] ReadResource(string name)

@@ -46,9 +46,10 @@ internal static class ProgressView
         }
     }
 
+    /// <summary>One line per trial: logs keep every figure, and a reader can follow along.</summary>
     private sealed class PlainObserver : IRunObserver
     {
-        private int _total, _done, _lastPercent = -1;
+        private int _total, _done;
 
         public void RuntimeSkipped(RuntimeProbe probe) => Skipped(probe);
 
@@ -58,15 +59,7 @@ internal static class ProgressView
             Console.WriteLine($"run {run.Id}: {trials} trials");
         }
 
-        public void TrialFinished(TrialPlan trial, TrialRecord record)
-        {
-            _done++;
-            int percent = _done * 100 / Math.Max(1, _total);
-            if (record.Status != TrialStatus.Ok || percent / 10 != _lastPercent / 10 || _done == _total)
-            {
-                _lastPercent = percent;
-                Console.WriteLine($"[{_done}/{_total}] {trial.Runtime.Name} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
-            }
-        }
+        public void TrialFinished(TrialPlan trial, TrialRecord record) =>
+            Console.WriteLine($"[{++_done}/{_total}] {trial.Runtime.Name} {trial.Workload} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
     }
 }

@@ -50,6 +50,7 @@ public sealed class ColdStartExperiment : IExperiment
         int port = listener is null ? Loopback.FreePort() : 0;
         Socket? client = null;
         ISandbox? sandbox = null;
+        Task<RetryResult>? poller = null;
         TrialStatus status = TrialStatus.Ok;
         string? error = null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -61,15 +62,28 @@ public sealed class ColdStartExperiment : IExperiment
             {
                 Name = c.SandboxName,
                 Artifact = c.Artifact,
-                Args = listener is null ? [port.ToString(CultureInfo.InvariantCulture)] : [],
+                // The port goes in the environment, so workload modes given as arguments stay untouched.
+                Environment = listener is null
+                    ? new Dictionary<string, string> { ["PORT"] = port.ToString(CultureInfo.InvariantCulture) }
+                    : new Dictionary<string, string>(),
                 ListenSocket = listener,
                 OutputPath = output,
                 WorkDir = c.WorkDir,
-                OnSpawned = listener is null ? null : () => client = FirstRequest.ConnectAndSend(listener.LocalEndPoint!, phases),
+                OnSpawned = listener is not null
+                    ? () => client = FirstRequest.ConnectAndSend(listener.LocalEndPoint!, phases)
+                    : () => poller = Task.Factory.StartNew(
+                        () => FirstRequest.ConnectRetry(port, spec.RetrySpacing, deadlineNs, () => Volatile.Read(ref sandbox), phases, deadline.Token),
+                        deadline.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default),
             };
-            sandbox = await c.Runtime.StartAsync(sandboxSpec, phases, deadline.Token).ConfigureAwait(false);
-            client ??= FirstRequest.ConnectRetry(port, spec.RetrySpacing, deadlineNs, sandbox, phases, deadline.Token, out resolution, out maxGap);
-            FirstRequest.AwaitResponse(client, deadlineNs, sandbox, phases, deadline.Token);
+            Volatile.Write(ref sandbox, await c.Runtime.StartAsync(sandboxSpec, phases, deadline.Token).ConfigureAwait(false));
+            if (poller is not null)
+            {
+                var retry = await poller.ConfigureAwait(false);
+                client = retry.Socket;
+                resolution = retry.ResolutionNs;
+                maxGap = retry.MaxGapNs;
+            }
+            FirstRequest.AwaitResponse(client!, deadlineNs, sandbox, phases, deadline.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException && !ct.IsCancellationRequested)
         {
@@ -88,6 +102,18 @@ public sealed class ColdStartExperiment : IExperiment
         }
         finally
         {
+            if (poller is not null)
+            {
+                // Stop a poller still spinning (the start failed) before its sandbox goes away.
+                await deadline.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    client ??= (await poller.ConfigureAwait(false)).Socket;
+                }
+                catch (Exception e) when (e is OperationCanceledException or TimeoutException or TrialFailedException or SocketException)
+                {
+                }
+            }
             client?.Dispose();
             listener?.Dispose();
             if (sandbox is not null)

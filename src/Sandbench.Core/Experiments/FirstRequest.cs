@@ -34,25 +34,26 @@ internal static class FirstRequest
 
     /// <summary>
     /// Connects to 127.0.0.1:<paramref name="port"/> until accepted, at most every <paramref name="spacing"/>
-    /// (spinning, since sleeps are far coarser than 100 µs). Marks <see cref="Phases.Listening"/> at the first
-    /// accepted attempt. <paramref name="resolutionNs"/> is the gap between the last refused attempt and the
-    /// accepted one: the function began listening somewhere inside it. <paramref name="maxGapNs"/> is the
-    /// largest gap between any two attempts (the host preempting the poller shows here).
+    /// (spinning with sched_yield between attempts, since sleeps are far coarser than 100 µs). Runs from the
+    /// spawn on, beside the runtime's own start, as an activator probing a new pod would. Marks
+    /// <see cref="Phases.Listening"/> at the first accepted attempt.
     /// </summary>
-    public static Socket ConnectRetry(int port, TimeSpan spacing, long deadlineNs, ISandbox sandbox, PhaseClock phases,
-        CancellationToken ct, out long resolutionNs, out long maxGapNs)
+    /// <param name="sandbox">The sandbox once the runtime returned it (checked for an early exit), else null.</param>
+    public static RetryResult ConnectRetry(int port, TimeSpan spacing, long deadlineNs, Func<ISandbox?> sandbox, PhaseClock phases,
+        CancellationToken ct)
     {
         var clock = phases.Clock;
         var endpoint = new IPEndPoint(IPAddress.Loopback, port);
         long spacingNs = (long)(spacing.TotalMilliseconds * 1_000_000);
-        long previous = 0, lastCheck = 0;
-        resolutionNs = maxGapNs = 0;
+        long previous = 0, lastCheck = 0, gap = 0, maxGap = 0;
+        int attempts = 0;
         while (true)
         {
             long now = clock.NowNs();
-            resolutionNs = previous == 0 ? 0 : now - previous;
-            maxGapNs = Math.Max(maxGapNs, resolutionNs);
+            gap = previous == 0 ? 0 : now - previous;
+            maxGap = Math.Max(maxGap, gap);
             previous = now;
+            attempts++;
             var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
@@ -60,7 +61,7 @@ internal static class FirstRequest
                 phases.Mark(Phases.Listening);
                 s.Send(Request);
                 phases.Mark(Phases.RequestSent);
-                return s;
+                return new RetryResult(s, gap, maxGap, attempts);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
@@ -75,7 +76,7 @@ internal static class FirstRequest
             {
                 lastCheck = now;
                 ct.ThrowIfCancellationRequested();
-                if (sandbox.HasExited(out string reason)) throw new TrialFailedException(reason + " before it listened");
+                if (sandbox() is { } sb && sb.HasExited(out string reason)) throw new TrialFailedException(reason + " before it listened");
             }
             if (now > deadlineNs) throw new TimeoutException();
             long next = now + spacingNs;
@@ -111,6 +112,13 @@ internal static class FirstRequest
             throw new TrialFailedException($"unexpected response: {head.Split('\r')[0]}");
     }
 }
+
+/// <summary>What connect-retry found.</summary>
+/// <param name="Socket">The connection, request sent.</param>
+/// <param name="ResolutionNs">Gap between the last refused attempt and the accepted one: the function began listening inside it (0 if the first attempt was accepted).</param>
+/// <param name="MaxGapNs">Largest gap between two attempts (the host preempting the poller shows here).</param>
+/// <param name="Attempts">Connect attempts made.</param>
+public sealed record RetryResult(Socket Socket, long ResolutionNs, long MaxGapNs, int Attempts);
 
 /// <summary>A trial failed for a reason worth recording as it is.</summary>
 public sealed class TrialFailedException(string message) : Exception(message);

@@ -7,13 +7,19 @@ namespace Sandbench.Core.Workloads;
 /// <param name="BinaryInRootfs">Path of the binary inside the root filesystem.</param>
 /// <param name="ContentHash">Hash of everything the artifact was built from.</param>
 /// <param name="SizeBytes">Bytes of the binary.</param>
+/// <param name="LeadingArgs">Arguments that select the workload's mode, placed before any the experiment adds.</param>
 public sealed record Artifact(
     string Workload,
     string BinaryPath,
     string RootfsPath,
     string BinaryInRootfs,
     string ContentHash,
-    long SizeBytes);
+    long SizeBytes,
+    IReadOnlyList<string> LeadingArgs)
+{
+    /// <summary>The workload's arguments: its mode, then the experiment's.</summary>
+    public IReadOnlyList<string> ArgsWith(IEnumerable<string> experimentArgs) => [.. LeadingArgs, .. experimentArgs];
+}
 
 /// <summary>Builds (once, cached by content hash) the artifacts of workloads.</summary>
 public interface IArtifactProvider

@@ -35,7 +35,7 @@ public sealed class BwrapRuntime(RuntimeProfile profile, SandboxLedger ledger) :
     {
         ct.ThrowIfCancellationRequested();
         string bin = Executables.Find(BinaryName) ?? throw new InvalidOperationException($"{BinaryName} not found on PATH");
-        var argv = Argv(spec.Artifact, spec.Args).ToList();
+        var argv = Argv(spec.Artifact, spec.Artifact.ArgsWith(spec.Args)).ToList();
         argv[0] = bin;
         var env = SandboxEnvironment.For(spec);
         phases.Mark(Phases.Spawn);

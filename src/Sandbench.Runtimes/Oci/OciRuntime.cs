@@ -75,7 +75,7 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         if (socket && !Capabilities.SocketActivation)
             throw new InvalidOperationException($"{Profile.Name} cannot pass a listening socket (no --preserve-fds)");
 
-        string bundle = OciBundle.Write(Path.Combine(spec.WorkDir, "bundle"), spec.Artifact, spec.Args,
+        string bundle = OciBundle.Write(Path.Combine(spec.WorkDir, "bundle"), spec.Artifact, spec.Artifact.ArgsWith(spec.Args),
             SandboxEnvironment.For(spec), ownNetwork: !Capabilities.HostLoopback);
         string pidFile = Path.Combine(spec.WorkDir, "container.pid");
         string[] runtime = [bin, .. GlobalFlags];
@@ -106,7 +106,18 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
 
     private Task WaitStep(ChildProcess p, string step, string log, CancellationToken ct) => Task.Run(() =>
     {
-        if (!p.WaitForExit(CommandTimeout, ct))
+        bool exited;
+        try
+        {
+            exited = p.WaitForExit(CommandTimeout, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // A create left running would finish creating after our delete: stop it first.
+            p.KillAndReap(TimeSpan.FromSeconds(5));
+            throw;
+        }
+        if (!exited)
         {
             p.KillAndReap(TimeSpan.FromSeconds(5));
             throw new TimeoutException($"{BinaryName} {step} did not finish within {CommandTimeout.TotalSeconds:0} s");
