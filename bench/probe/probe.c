@@ -293,7 +293,7 @@ static int iteration(long i, long long *ns)
     }
     for (int s = 1; s < nstages; s++) {
         if (wait_until(pids[s - 1], &st, deadline) < 0) {
-            result = TIMEOUT;
+            result = stop ? FAIL : TIMEOUT;
             goto out;
         }
         pids[s - 1] = 0;
@@ -310,6 +310,10 @@ static int iteration(long i, long long *ns)
     if (retry_mode) {
         struct timespec gap = {spacing_us / 1000000, (spacing_us % 1000000) * 1000};
         while (connect(cfd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+            if (errno == EINPROGRESS) { /* SO_SNDTIMEO expired: backlog full? */
+                result = TIMEOUT;
+                goto out;
+            }
             if (errno != ECONNREFUSED && errno != EINTR) {
                 perror("probe: connect");
                 goto out;
@@ -321,7 +325,7 @@ static int iteration(long i, long long *ns)
             if (cfd < 0)
                 goto out;
             if (stop || set_timeout(cfd, SO_SNDTIMEO, deadline) < 0) {
-                result = TIMEOUT;
+                result = stop ? FAIL : TIMEOUT;
                 goto out;
             }
             clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL);

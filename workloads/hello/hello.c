@@ -37,6 +37,7 @@ static const char RESP_OK[] =
 static const char RESP_OK_CLOSE[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n"
     "Connection: close\r\n\r\nhello\n";
+static const char RESP_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
 static const char RESP_400[] =
     "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 static const char RESP_411[] =
@@ -159,7 +160,7 @@ static void handle_request(struct conn *c, const char *p, size_t hlen)
         return;
     }
     int http10 = p[rl - 1] == '0';
-    int conn_close = 0, conn_keep = 0;
+    int conn_close = 0, conn_keep = 0, expect_continue = 0;
     unsigned long long clen = 0;
 
     for (const char *line = eol + 1; line < end;) {
@@ -199,6 +200,8 @@ static void handle_request(struct conn *c, const char *p, size_t hlen)
                 }
                 clen = clen * 10 + (unsigned)(v[i] - '0');
             }
+        } else if (tok_eq(line, nlen, "expect")) {
+            expect_continue = tok_eq(v, vlen, "100-continue");
         } else if (tok_eq(line, nlen, "transfer-encoding") &&
                    !tok_eq(v, vlen, "identity")) {
             /* Chunked bodies would need a decoder just to skip them; a
@@ -210,6 +213,11 @@ static void handle_request(struct conn *c, const char *p, size_t hlen)
     }
 
     c->body_left = clen;
+    /* Without the interim 100 a client such as curl never sends the body it
+     * announced, yet keeps the connection, and we would eat its next request
+     * as body. */
+    if (expect_continue && clen && !http10)
+        out_append(c, RESP_100, sizeof RESP_100 - 1);
     if (conn_close || (http10 && !conn_keep)) {
         out_append(c, RESP_OK_CLOSE, sizeof RESP_OK_CLOSE - 1);
         c->closing = 1;

@@ -10,9 +10,13 @@ public sealed record HostWarning(string Setting, string Value, string Advice);
 /// Reads the facts about the machine that decide whether figures are comparable: CPU, kernel,
 /// frequency governor, boost, SMT, virtualization, load. Captured with every run.
 /// </summary>
-public sealed class HostInfo(Func<string, string?> readFile)
+/// <param name="readFile">Reads a /proc or /sys file (null when absent).</param>
+/// <param name="exists">Tells whether a file or directory exists.</param>
+public sealed class HostInfo(Func<string, string?> readFile, Func<string, bool> exists)
 {
-    public static HostInfo Local { get; } = new(ReadOrNull);
+    public HostInfo(Func<string, string?> readFile) : this(readFile, p => readFile(p) is not null) { }
+
+    public static HostInfo Local { get; } = new(ReadOrNull, p => File.Exists(p) || Directory.Exists(p));
 
     private static string? ReadOrNull(string path)
     {
@@ -62,7 +66,7 @@ public sealed class HostInfo(Func<string, string?> readFile)
         }
     }
 
-    public bool KvmAvailable => File.Exists("/dev/kvm");
+    public bool KvmAvailable => exists("/dev/kvm");
 
     public string LoadAverage => readFile("/proc/loadavg") is { } l ? string.Join(' ', l.Split(' ').Take(3)) : "n/a";
 
@@ -72,8 +76,8 @@ public sealed class HostInfo(Func<string, string?> readFile)
         get
         {
             if (readFile("/sys/fs/cgroup/cgroup.controllers") is not null) return "v2";
-            if (Directory.Exists("/sys/fs/cgroup/unified")) return "hybrid";
-            return Directory.Exists("/sys/fs/cgroup/memory") ? "v1" : "unknown";
+            if (exists("/sys/fs/cgroup/unified")) return "hybrid";
+            return exists("/sys/fs/cgroup/memory") ? "v1" : "unknown";
         }
     }
 

@@ -6,7 +6,7 @@ namespace Sandbench.Core.Plans;
 /// <summary>Durations as people write them: <c>250us</c>, <c>20ms</c>, <c>30s</c>, <c>2m</c>.</summary>
 public static partial class Durations
 {
-    [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)\s*$")]
+    [GeneratedRegex(@"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ns|us|µs|ms|s|m|h)\s*$")]
     private static partial Regex Pattern();
 
     public static bool TryParse(string text, out TimeSpan value)
@@ -35,5 +35,6 @@ public static partial class Durations
     public static string Format(TimeSpan t) =>
         t.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)t.TotalSeconds}s"
         : t.Ticks % TimeSpan.TicksPerMillisecond == 0 ? $"{(long)t.TotalMilliseconds}ms"
-        : $"{t.Ticks / 10}us";
+        : t.Ticks % 10 == 0 ? $"{t.Ticks / 10}us"
+        : $"{t.Ticks * 100}ns";
 }

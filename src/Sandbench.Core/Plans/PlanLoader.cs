@@ -71,7 +71,9 @@ public static partial class PlanLoader
 
         var runtimes = ReadRuntimes(r, top, catalog);
         var workloads = new List<string>();
-        foreach (var (w, node) in r.Strings(top, "workloads", "") ?? [("hello", root)])
+        var workloadList = r.Strings(top, "workloads", "") ?? [("hello", root)];
+        if (workloadList.Count == 0) r.Error(top["workloads"], "workloads", "expected a non-empty list (e.g. [hello])");
+        foreach (var (w, node) in workloadList)
         {
             if (!catalog.Workloads.Contains(w))
                 r.Error(node, "workloads", $"unknown workload '{w}' (valid: {string.Join(", ", catalog.Workloads)})");
@@ -168,7 +170,9 @@ public static partial class PlanLoader
             string keyPath = YamlReader.Join(path, key);
             if (!kindOptions.Contains(key))
             {
-                r.Error(node, keyPath, $"not an option of kind {kind} (valid: {string.Join(", ", kindOptions)})");
+                r.Error(node, keyPath, kindOptions.Count == 0
+                    ? $"kind {kind} takes no options"
+                    : $"not an option of kind {kind} (valid: {string.Join(", ", kindOptions)})");
                 continue;
             }
             if (key == "flags")

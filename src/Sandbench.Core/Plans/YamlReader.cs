@@ -9,14 +9,15 @@ namespace Sandbench.Core.Plans;
 /// </summary>
 internal sealed class YamlReader(string source)
 {
-    private readonly List<string> _errors = [];
+    private readonly List<(long Line, long Column, string Text)> _errors = [];
 
-    public IReadOnlyList<string> Errors => _errors;
+    /// <summary>Every problem found, in the order of the file (problems without a position first).</summary>
+    public IReadOnlyList<string> Errors => [.. _errors.OrderBy(e => e.Line).ThenBy(e => e.Column).Select(e => e.Text)];
 
     public void Error(YamlNode? node, string path, string message)
     {
         string where = node is null ? source : $"{source}:{node.Start.Line}:{node.Start.Column}";
-        _errors.Add($"{where}: {(path.Length == 0 ? "" : path + ": ")}{message}");
+        _errors.Add((node?.Start.Line ?? 0, node?.Start.Column ?? 0, $"{where}: {(path.Length == 0 ? "" : path + ": ")}{message}"));
     }
 
     /// <summary>Reports keys that are not in <paramref name="allowed"/>; returns the mapping's entries by key.</summary>

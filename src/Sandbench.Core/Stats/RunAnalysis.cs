@@ -58,7 +58,7 @@ public static class RunAnalysis
             })];
 
     public static IReadOnlyList<PhaseBreakdown> PhaseBreakdowns(IReadOnlyList<TrialRecord> trials) =>
-        [.. trials.Where(t => !t.Warmup && t.Status == TrialStatus.Ok)
+        [.. trials.Where(t => t.Experiment == "coldstart" && !t.Warmup && t.Status == TrialStatus.Ok)
             .GroupBy(t => (t.Runtime, t.Workload))
             .OrderBy(g => g.Min(t => t.Id))
             .Select(g =>

@@ -19,7 +19,9 @@ public sealed class MonotonicClock(TimeProvider time)
     public long ToNs(long timestamp)
     {
         long freq = Time.TimestampFrequency;
-        return freq == 1_000_000_000 ? timestamp : (long)(timestamp * (1_000_000_000.0 / freq));
+        // Whole seconds and the remainder apart: no overflow and no rounding for any timestamp.
+        return freq == 1_000_000_000 ? timestamp
+            : (timestamp / freq * 1_000_000_000) + (timestamp % freq * 1_000_000_000 / freq);
     }
 
     /// <summary>True when this clock is CLOCK_MONOTONIC in nanoseconds (workload markers can be aligned).</summary>
