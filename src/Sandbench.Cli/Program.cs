@@ -17,6 +17,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     ShowCommand.Build(),
     CleanCommand.Build(app),
     PlansCommand.Build(),
+    ArtifactCommand.Build(app),
 };
 
 var parse = root.Parse(args);
