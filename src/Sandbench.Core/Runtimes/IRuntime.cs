@@ -18,8 +18,8 @@ public interface IRuntime
 
     /// <summary>
     /// Starts one sandbox. Marks <see cref="Phases.Spawn"/> right before the first request to the
-    /// runtime, calls <see cref="SandboxSpec.OnSpawned"/> right after it, marks the runtime's own
-    /// phases (created, started) and returns once the runtime reports the sandbox started.
+    /// runtime, marks the runtime's own phases (created, started) and returns once the runtime
+    /// reports the sandbox started.
     /// On failure or cancellation everything already started is torn down before it throws.
     /// </summary>
     Task<ISandbox> StartAsync(SandboxSpec spec, PhaseClock phases, CancellationToken ct);
@@ -66,9 +66,6 @@ public sealed class SandboxSpec
 
     /// <summary>A directory the sandbox may use for its own files; removed by the caller.</summary>
     public required string WorkDir { get; init; }
-
-    /// <summary>Called on the spawning thread right after the runtime was asked to start.</summary>
-    public Action? OnSpawned { get; init; }
 }
 
 /// <summary>One running, isolated instance of a workload. Disposing it leaves nothing behind.</summary>

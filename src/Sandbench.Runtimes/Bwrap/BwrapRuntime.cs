@@ -40,7 +40,6 @@ public sealed class BwrapRuntime(RuntimeProfile profile, SandboxLedger ledger) :
         var env = SandboxEnvironment.For(spec);
         phases.Mark(Phases.Spawn);
         var child = ChildProcess.Start(new SpawnOptions(bin, argv, env, spec.ListenSocket, spec.OutputPath));
-        spec.OnSpawned?.Invoke();
         return Task.FromResult<ISandbox>(ChildSandbox.Track(spec, child, ledger));
     }
 

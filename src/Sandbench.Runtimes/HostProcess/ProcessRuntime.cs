@@ -27,7 +27,6 @@ public sealed class ProcessRuntime(RuntimeProfile profile, SandboxLedger ledger)
         phases.Mark(Phases.Spawn);
         var child = ChildProcess.Start(new SpawnOptions(spec.Artifact.BinaryPath, [spec.Artifact.BinaryPath, .. spec.Artifact.ArgsWith(spec.Args)],
             env, spec.ListenSocket, spec.OutputPath));
-        spec.OnSpawned?.Invoke();
         return Task.FromResult<ISandbox>(ChildSandbox.Track(spec, child, ledger));
     }
 }
