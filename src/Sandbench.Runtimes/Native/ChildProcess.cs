@@ -33,7 +33,9 @@ internal sealed class ChildProcess
     /// <summary>The wait status once reaped.</summary>
     public int? Status => _status;
 
-    public static unsafe ChildProcess Start(SpawnOptions o)
+    /// <param name="o">What to start.</param>
+    /// <param name="beforeSpawn">Called right before posix_spawn, after all preparation (where the clock of a cold start starts).</param>
+    public static unsafe ChildProcess Start(SpawnOptions o, Action? beforeSpawn = null)
     {
         var handles = new List<nint>();
         byte* Str(string s)
@@ -86,6 +88,7 @@ internal sealed class ChildProcess
             byte* path = Str(o.Path);
             byte** argv = Vector(o.Argv);
             byte** envp = Vector(o.Environment.Select(kv => $"{kv.Key}={kv.Value}"));
+            beforeSpawn?.Invoke();
             int rc = Libc.PosixSpawn(out int pid, path, fa, attr, argv, envp);
             if (rc != 0)
                 throw new IOException($"cannot start {o.Path}: {new System.ComponentModel.Win32Exception(rc).Message}");

@@ -85,8 +85,8 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         try
         {
             string[] create = [.. runtime, "create", "--bundle", bundle, "--pid-file", pidFile, .. (socket ? new[] { "--preserve-fds", "1" } : []), spec.Name];
-            phases.Mark(Phases.Spawn);
-            var createProc = ChildProcess.Start(new SpawnOptions(bin, create, HostEnvironment(), spec.ListenSocket, spec.OutputPath));
+            var createProc = ChildProcess.Start(new SpawnOptions(bin, create, HostEnvironment(), spec.ListenSocket, spec.OutputPath),
+                () => phases.Mark(Phases.Spawn));
             await WaitStep(createProc, "create", spec.OutputPath, ct).ConfigureAwait(false);
             phases.Mark(Phases.Created);
 
