@@ -21,11 +21,15 @@ internal sealed class ChildSandbox : ISandbox
 
     public IReadOnlyList<int> ProcessIds => ProcTree.WithDescendants(_child.Pid);
 
-    public static ChildSandbox Track(SandboxSpec spec, ChildProcess child, SandboxLedger ledger)
-    {
-        ledger.Record(new LedgerEntry(spec.Name, child.Pid, ProcTree.StartTime(child.Pid) ?? 0, null, spec.WorkDir));
-        return new ChildSandbox(spec.Name, child, ledger);
-    }
+    /// <summary>
+    /// Records the sandbox before it exists: writing the ledger after the spawn would put file-system
+    /// work beside the start-up being measured. <c>clean</c> finds the processes by the
+    /// <see cref="SandboxEnvironment.Marker"/> in their environment.
+    /// </summary>
+    public static void Register(SandboxSpec spec, SandboxLedger ledger) =>
+        ledger.Record(new LedgerEntry(spec.Name, null, spec.WorkDir));
+
+    public static ChildSandbox Track(SandboxSpec spec, ChildProcess child, SandboxLedger ledger) => new(spec.Name, child, ledger);
 
     public bool HasExited(out string reason)
     {
@@ -52,11 +56,15 @@ internal sealed class ChildSandbox : ISandbox
 /// <summary>The environment a workload sees: minimal and explicit, so runs do not depend on the caller's shell.</summary>
 internal static class SandboxEnvironment
 {
+    /// <summary>Names the sandbox in the environment of its processes, so they can be found after a crash.</summary>
+    public const string Marker = "SANDBENCH_SANDBOX";
+
     public static Dictionary<string, string> For(SandboxSpec spec)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            [Marker] = spec.Name,
         };
         foreach (var (k, v) in spec.Environment) env[k] = v;
         if (spec.ListenSocket is not null) env["LISTEN_FDS"] = "1";

@@ -34,11 +34,14 @@ public static class Cleaner
             try
             {
                 if (e.OciCommand is { Count: > 0 } oci) await OciSandbox.Remove(e.Name, oci, ledger).ConfigureAwait(false);
-                if (e.Pid > 0 && ProcTree.StartTime(e.Pid) == e.PidStartTime)
+                if (e.OciCommand is null)
                 {
-                    Libc.Kill(-e.Pid, Libc.SigKill);
-                    Libc.Kill(e.Pid, Libc.SigKill);
-                    report.Add($"killed process {e.Pid} of {e.Name}");
+                    foreach (int pid in ProcTree.WithEnvironment($"{SandboxEnvironment.Marker}={e.Name}"))
+                    {
+                        Libc.Kill(-pid, Libc.SigKill);
+                        Libc.Kill(pid, Libc.SigKill);
+                        report.Add($"killed process {pid} of {e.Name}");
+                    }
                 }
                 if (e.WorkDir is { } dir && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
                 ledger.Remove(e.Name);

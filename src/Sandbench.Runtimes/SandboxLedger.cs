@@ -4,11 +4,11 @@ namespace Sandbench.Runtimes;
 
 /// <summary>What <c>sandbench clean</c> needs to remove one sandbox whose owner died.</summary>
 /// <param name="Name">Sandbox name (carries the run id).</param>
-/// <param name="Pid">Host process to kill with its process group (0 for OCI containers: the runtime knows them by name).</param>
-/// <param name="PidStartTime">Start time of <paramref name="Pid"/>, so a reused pid is never killed.</param>
-/// <param name="OciCommand">For OCI sandboxes: the runtime binary and its global flags.</param>
+/// <param name="OciCommand">For OCI sandboxes: the runtime binary and its global flags (the runtime knows the
+/// container by name). Null for sandboxes that are host processes: those carry the sandbox's name in
+/// their environment, which tells them apart from any other process, whatever their pid.</param>
 /// <param name="WorkDir">Directory to remove.</param>
-public sealed record LedgerEntry(string Name, int Pid, long PidStartTime, IReadOnlyList<string>? OciCommand, string? WorkDir);
+public sealed record LedgerEntry(string Name, IReadOnlyList<string>? OciCommand, string? WorkDir);
 
 /// <summary>
 /// One small file per live sandbox, written before the sandbox can exist and removed after it is gone,

@@ -38,6 +38,7 @@ public sealed class BwrapRuntime(RuntimeProfile profile, SandboxLedger ledger) :
         var argv = Argv(spec.Artifact, spec.Artifact.ArgsWith(spec.Args)).ToList();
         argv[0] = bin;
         var env = SandboxEnvironment.For(spec);
+        ChildSandbox.Register(spec, ledger);
         var child = ChildProcess.Start(new SpawnOptions(bin, argv, env, spec.ListenSocket, spec.OutputPath), () => phases.Mark(Phases.Spawn));
         return Task.FromResult<ISandbox>(ChildSandbox.Track(spec, child, ledger));
     }

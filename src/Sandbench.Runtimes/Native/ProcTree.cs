@@ -20,14 +20,16 @@ internal static class ProcTree
         return result;
     }
 
-    /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks): tells a pid from a reused one.</summary>
-    public static long? StartTime(int pid)
+    /// <summary>Processes whose environment holds <paramref name="entry"/> (KEY=VALUE) exactly.</summary>
+    public static IReadOnlyList<int> WithEnvironment(string entry)
     {
-        string stat = Read($"/proc/{pid}/stat");
-        int close = stat.LastIndexOf(')');
-        if (close < 0) return null;
-        var fields = stat[(close + 2)..].Split(' ');
-        return fields.Length > 19 && long.TryParse(fields[19], out long t) ? t : null;
+        var found = new List<int>();
+        foreach (var dir in SafeDirs("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == Environment.ProcessId) continue;
+            if (Read($"/proc/{pid}/environ").Split('\0').Contains(entry)) found.Add(pid);
+        }
+        return found;
     }
 
     private static string Read(string path)

@@ -45,7 +45,7 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         {
             var env = new Dictionary<string, string> { ["PATH"] = "/bin" };
             OciBundle.Write(dir, artifact, ["--probe"], env, ownNetwork: !Capabilities.HostLoopback);
-            ledger.Record(new LedgerEntry(name, 0, 0, [bin, .. GlobalFlags], dir));
+            ledger.Record(new LedgerEntry(name, [bin, .. GlobalFlags], dir));
             var r = await Command.RunAsync(bin, [.. GlobalFlags, "run", "--bundle", dir, name], CommandTimeout, ct).ConfigureAwait(false);
             bool usable = r.Ok && r.Stdout.Contains("hello: ok", StringComparison.Ordinal);
             return new RuntimeProbe(Profile.Name, Profile.Kind, true, version, usable,
@@ -80,7 +80,7 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         string pidFile = Path.Combine(spec.WorkDir, "container.pid");
         string[] runtime = [bin, .. GlobalFlags];
         // Recorded before create: if we die between create and start, clean still knows the name.
-        ledger.Record(new LedgerEntry(spec.Name, 0, 0, runtime, spec.WorkDir));
+        ledger.Record(new LedgerEntry(spec.Name, runtime, spec.WorkDir));
         var sandbox = new OciSandbox(spec.Name, runtime, ledger, pidFile);
         try
         {
