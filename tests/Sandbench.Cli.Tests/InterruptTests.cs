@@ -27,24 +27,10 @@ public sealed partial class InterruptTests : IDisposable
     public async Task Run_SigintMidRun_DisposesLiveSandboxKeepsFinishedTrialsExits130(string runtime)
     {
         if (!CliHarness.IsRoot || (runtime != "process" && !CliHarness.Installed(runtime))) Assert.Skip($"needs root and {runtime}");
-        // Two finished hello trials, then a hang trial that is live when the signal comes.
-        string plan = _h.WritePlan($"""
-            name: interrupt
-            runtimes: [{runtime}]
-            workloads: [hello, hang]
-            experiments:
-              - type: coldstart
-                iterations: 2
-                warmup: 0
-                timeout: 120s
-            """);
-        using var p = Process.Start(_h.StartInfo("run", plan, "--db", _h.Db))!;
-        p.StandardInput.Close();
-        var stdout = new LineWatcher(p.StandardOutput);
+        var (p, stdout, live) = await StartRunUntilHangIsLiveAsync(runtime);
+        using var _ = p;
         var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
 
-        await stdout.WaitForAsync(lines => lines.Count(l => l.StartsWith("[2/4]", StringComparison.Ordinal)) == 1, TimeSpan.FromMinutes(2));
-        LedgerEntry live = await WaitForLiveSandboxAsync();
         Assert.Equal(0, Kill(p.Id, SigInt));
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         limit.CancelAfter(TimeSpan.FromMinutes(1));
@@ -66,23 +52,8 @@ public sealed partial class InterruptTests : IDisposable
     public async Task Run_Sigkill_FinishedTrialsSurviveAndCleanRemovesLeftovers(string runtime)
     {
         if (!CliHarness.IsRoot || (runtime != "process" && !CliHarness.Installed(runtime))) Assert.Skip($"needs root and {runtime}");
-        string plan = _h.WritePlan($"""
-            name: killed
-            runtimes: [{runtime}]
-            workloads: [hello, hang]
-            experiments:
-              - type: coldstart
-                iterations: 2
-                warmup: 0
-                timeout: 120s
-            """);
-        using var p = Process.Start(_h.StartInfo("run", plan, "--db", _h.Db))!;
-        p.StandardInput.Close();
-        var stdout = new LineWatcher(p.StandardOutput);
-        await stdout.WaitForAsync(lines => lines.Any(l => l.StartsWith("[2/4]", StringComparison.Ordinal)), TimeSpan.FromMinutes(2));
-        LedgerEntry live = await WaitForLiveSandboxAsync();
-        // The ledger is written just before the spawn: wait for the sandbox's processes themselves.
-        while (runtime is "process" or "bwrap" && live.Pids().Count == 0) await Task.Delay(5, TestContext.Current.CancellationToken);
+        var (p, _, live) = await StartRunUntilHangIsLiveAsync(runtime);
+        using var _ = p;
 
         p.Kill();
         await p.WaitForExitAsync(TestContext.Current.CancellationToken);
@@ -100,6 +71,32 @@ public sealed partial class InterruptTests : IDisposable
         await AssertGoneAsync(live, runtime);
         Assert.Empty(Directory.GetDirectories(Path.Combine(_h.TmpDir, "sandbench")));
         Assert.Equal("nothing to clean", (await _h.RunAsync("clean")).Out.Trim());
+    }
+
+    /// <summary>
+    /// Starts a run of two hello trials then a hang trial, and returns once both hello trials are
+    /// stored and the hang trial's sandbox is alive: the moment to interrupt.
+    /// </summary>
+    private async Task<(Process Process, LineWatcher Stdout, LedgerEntry Live)> StartRunUntilHangIsLiveAsync(string runtime)
+    {
+        string plan = _h.WritePlan($"""
+            name: interrupt
+            runtimes: [{runtime}]
+            workloads: [hello, hang]
+            experiments:
+              - type: coldstart
+                iterations: 2
+                warmup: 0
+                timeout: 120s
+            """);
+        var p = Process.Start(_h.StartInfo("run", plan, "--db", _h.Db))!;
+        p.StandardInput.Close();
+        var stdout = new LineWatcher(p.StandardOutput);
+        await stdout.WaitForAsync(lines => lines.Any(l => l.StartsWith("[2/4]", StringComparison.Ordinal)), TimeSpan.FromMinutes(2));
+        LedgerEntry live = await WaitForLiveSandboxAsync();
+        // The ledger is written just before the spawn: wait for the sandbox's processes themselves.
+        while (runtime is "process" or "bwrap" && live.Pids().Count == 0) await Task.Delay(5, TestContext.Current.CancellationToken);
+        return (p, stdout, live);
     }
 
     private sealed record LedgerEntry(string Name, string? WorkDir)
