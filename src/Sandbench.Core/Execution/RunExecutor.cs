@@ -60,8 +60,9 @@ public sealed class RunExecutor(
 
         int done = 0, failed = 0;
         bool interrupted = false;
-        using (var dir = RunDirectory.Create(run.Id))
+        try
         {
+            using var dir = RunDirectory.Create(run.Id);
             var byName = usable.ToDictionary(r => r.Profile.Name, StringComparer.Ordinal);
             foreach (var trial in trials)
             {
@@ -93,6 +94,12 @@ public sealed class RunExecutor(
                     break;
                 }
             }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The run cannot go on (a disk full, a bug): say so in the store, keep what finished.
+            store.FinishRun(run.Id, RunStatus.Failed, clock.Time.GetUtcNow());
+            throw;
         }
         var status = interrupted ? RunStatus.Interrupted : RunStatus.Completed;
         var finished = clock.Time.GetUtcNow();
