@@ -30,7 +30,7 @@ internal sealed class App
     public static SqliteResultStore OpenStore(string path) => SqliteResultStore.Open(path);
 
     public RunExecutor Executor(SqliteResultStore store) =>
-        new(store, Workloads, p => RuntimeRegistry.Create(p, Ledger), Clock, Host, Version, RunIds.New);
+        new(store, Workloads, p => RuntimeRegistry.Create(p, Ledger, Workloads), Clock, Host, Version, RunIds.New);
 
     /// <summary>The example plans shipped inside the tool.</summary>
     public static IReadOnlyDictionary<string, string> EmbeddedPlans()

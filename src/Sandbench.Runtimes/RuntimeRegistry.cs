@@ -1,7 +1,9 @@
 using Sandbench.Core;
 using Sandbench.Core.Runtimes;
 using Sandbench.Runtimes.Bwrap;
+using Sandbench.Core.Workloads;
 using Sandbench.Runtimes.Oci;
+using Sandbench.Runtimes.Qemu;
 using Sandbench.Runtimes.HostProcess;
 
 namespace Sandbench.Runtimes;
@@ -22,6 +24,8 @@ public static class RuntimeRegistry
         // Debian 12's runsc has only the ptrace platform and no --preserve-fds (see docs/methodology.md).
         P("runsc", RuntimeKinds.Oci, ("binary", "runsc"), ("flags", "--platform=ptrace --network=host --ignore-cgroups"),
             ("network", "host"), ("socket-activation", "false"), ("shares-host-clock", "false")),
+        // TCG here (no /dev/kvm); KVM wherever /dev/kvm opens. Debian's cloud kernel, busybox initramfs.
+        P("qemu", RuntimeKinds.Qemu, ("binary", "qemu-system-x86_64"), ("machine", "microvm"), ("memory", "256"), ("vcpus", "1")),
     ];
 
     /// <summary>Options a plan may set, per kind.</summary>
@@ -31,6 +35,7 @@ public static class RuntimeRegistry
             [RuntimeKinds.Process] = [],
             [RuntimeKinds.Bwrap] = ["binary", "flags", "network"],
             [RuntimeKinds.Oci] = ["binary", "flags", "network", "socket-activation", "shares-host-clock"],
+            [RuntimeKinds.Qemu] = ["binary", "machine", "memory", "vcpus", "accel", "firmware", "initrd-padding", "append"],
         };
 
     public static IReadOnlyDictionary<string, RuntimeProfile> ByName { get; } =
@@ -41,8 +46,9 @@ public static class RuntimeRegistry
         ByName.TryGetValue(name, out var p) ? p
         : throw new SandbenchException($"unknown runtime '{name}' (valid: {string.Join(", ", ByName.Keys)})");
 
-    public static IRuntime Create(RuntimeProfile profile, SandboxLedger ledger) => profile.Kind switch
+    public static IRuntime Create(RuntimeProfile profile, SandboxLedger ledger, IArtifactProvider artifacts) => profile.Kind switch
     {
+        RuntimeKinds.Qemu => new QemuRuntime(profile, ledger, artifacts),
         RuntimeKinds.Process => new ProcessRuntime(profile, ledger),
         RuntimeKinds.Bwrap => new BwrapRuntime(profile, ledger),
         RuntimeKinds.Oci => new OciRuntime(profile, ledger),

@@ -52,6 +52,14 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         }
     }
 
+    public async Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct)
+    {
+        var artifact = await GetAsync(workload, ct).ConfigureAwait(false);
+        var (kernel, version, kernelBytes) = await Guest.GuestImages.KernelAsync(CacheDir, ct).ConfigureAwait(false);
+        var (initrd, initrdBytes) = await Guest.GuestImages.InitrdAsync(CacheDir, artifact, Path.GetDirectoryName(kernel)!, paddingBytes, ct).ConfigureAwait(false);
+        return new GuestImage(kernel, version, kernelBytes, initrd, initrdBytes);
+    }
+
     private async Task<Artifact> BuildAsync(string workload, CancellationToken ct)
     {
         if (!Entries.TryGetValue(workload, out var entry))

@@ -135,7 +135,14 @@ public sealed class LineWatcher
                 if (Pump.IsCompleted) throw new InvalidOperationException("the tool exited first; it said:\n" + _all);
                 changed = _changed.Task;
             }
-            await changed.WaitAsync(cts.Token);
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the tool did not say it within {limit}; it said:\n{Text}");
+            }
         }
     }
 }

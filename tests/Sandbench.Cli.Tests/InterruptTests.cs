@@ -24,9 +24,10 @@ public sealed partial class InterruptTests : IDisposable
     [InlineData("process")]
     [InlineData("runc")]
     [InlineData("runsc")]
+    [InlineData("qemu")]
     public async Task Run_SigintMidRun_DisposesLiveSandboxKeepsFinishedTrialsExits130(string runtime)
     {
-        if (!CliHarness.IsRoot || (runtime != "process" && !CliHarness.Installed(runtime))) Assert.Skip($"needs root and {runtime}");
+        if (!CliHarness.IsRoot || (runtime != "process" && !CliHarness.Installed(runtime == "qemu" ? "qemu-system-x86_64" : runtime))) Assert.Skip($"needs root and {runtime}");
         var (p, stdout, live) = await StartRunUntilHangIsLiveAsync(runtime);
         using var _ = p;
         var stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -49,9 +50,10 @@ public sealed partial class InterruptTests : IDisposable
     [InlineData("process")]
     [InlineData("bwrap")]
     [InlineData("runc")]
+    [InlineData("qemu")]
     public async Task Run_Sigkill_FinishedTrialsSurviveAndCleanRemovesLeftovers(string runtime)
     {
-        if (!CliHarness.IsRoot || (runtime != "process" && !CliHarness.Installed(runtime))) Assert.Skip($"needs root and {runtime}");
+        if (!CliHarness.IsRoot || (runtime != "process" && !CliHarness.Installed(runtime == "qemu" ? "qemu-system-x86_64" : runtime))) Assert.Skip($"needs root and {runtime}");
         var (p, _, live) = await StartRunUntilHangIsLiveAsync(runtime);
         using var _ = p;
 
@@ -62,7 +64,7 @@ public sealed partial class InterruptTests : IDisposable
         var trials = _h.Query("SELECT workload, status FROM trials ORDER BY id", r => (r.GetString(0), r.GetString(1)));
         Assert.Equal([("hello", "ok"), ("hello", "ok")], trials);
         Assert.Equal("running", _h.Query("SELECT status FROM runs", r => r.GetString(0)).Single());
-        if (runtime is "process" or "bwrap") Assert.NotEmpty(live.Pids()); // outlived its owner, as expected before clean
+        if (runtime is "process" or "bwrap" or "qemu") Assert.NotEmpty(live.Pids()); // outlived its owner, as expected before clean
 
         var clean = await _h.RunAsync("clean");
 
@@ -95,7 +97,7 @@ public sealed partial class InterruptTests : IDisposable
         await stdout.WaitForAsync(lines => lines.Any(l => l.StartsWith("[2/4]", StringComparison.Ordinal)), TimeSpan.FromMinutes(2));
         LedgerEntry live = await WaitForLiveSandboxAsync();
         // The ledger is written just before the spawn: wait for the sandbox's processes themselves.
-        while (runtime is "process" or "bwrap" && live.Pids().Count == 0) await Task.Delay(5, TestContext.Current.CancellationToken);
+        while (runtime is "process" or "bwrap" or "qemu" && live.Pids().Count == 0) await Task.Delay(5, TestContext.Current.CancellationToken);
         return (p, stdout, live);
     }
 

@@ -17,6 +17,7 @@ public sealed class ColdStartOnRuntimesTests : IDisposable
     [InlineData("bwrap", "socket")]
     [InlineData("runc", "socket")]
     [InlineData("runsc", "connect-retry")]
+    [InlineData("qemu", "marker")]
     public async Task ColdStart_RealRuntime_AnswersAndRecordsPhasesInOrder(string name, string readiness)
     {
         var runtime = await _f.UsableAsync(name);
@@ -38,13 +39,23 @@ public sealed class ColdStartOnRuntimesTests : IDisposable
             // 'started' is when the start command returned; the function may answer before that.
             Assert.True(readiness != "socket" || phases[Phases.Created] < phases[Phases.WorkloadStart]);
         }
-        if (readiness == "socket")
+        if (readiness == "marker")
+        {
+            // A VM: VMM ready, then boot, then the guest's own signs of life, in this order.
+            string[] order = [Phases.Spawn, Phases.VmmReady, Phases.Boot, Phases.GuestKernel, Phases.GuestInit, Phases.GuestNet, Phases.Listening, Phases.RequestSent, Phases.FirstByte];
+            for (int i = 1; i < order.Length; i++)
+                Assert.True(phases[order[i - 1]] <= phases[order[i]], $"{order[i - 1]} after {order[i]}");
+            Assert.InRange(phases[Phases.GuestPrintkInit], phases[Phases.Boot], phases[Phases.GuestInit]);
+            Assert.Contains(outcome.Parameters, p => p.Key == "accel");
+            Assert.Contains(outcome.Parameters, p => p.Key == "initrd_bytes");
+        }
+        else if (readiness == "socket")
         {
             // The workload's own clock agrees with ours: its start lies between spawn and its readiness.
             Assert.InRange(phases[Phases.WorkloadStart], 1, phases[Phases.Listening]);
             Assert.True(phases[Phases.RequestSent] < phases[Phases.FirstByte]);
         }
-        else
+        else if (readiness == "connect-retry")
         {
             Assert.InRange(outcome.ReadinessResolutionNs, 1, 50_000_000);
         }
@@ -74,6 +85,7 @@ public sealed class ColdStartOnRuntimesTests : IDisposable
     [InlineData("bwrap")]
     [InlineData("runc")]
     [InlineData("runsc")]
+    [InlineData("qemu")]
     public async Task ColdStart_WorkloadNeverListens_TimesOutAndTearsDown(string name)
     {
         var runtime = await _f.UsableAsync(name);

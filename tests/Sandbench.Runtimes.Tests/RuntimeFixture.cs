@@ -30,7 +30,7 @@ public sealed class RuntimeFixture : IDisposable
     {
         var profile = RuntimeRegistry.Get(name);
         if (options is not null) profile = profile.With(options);
-        return RuntimeRegistry.Create(profile, Ledger);
+        return RuntimeRegistry.Create(profile, Ledger, Catalog);
     }
 
     /// <summary>Skips unless we are root and the runtime's binary is installed and can run a sandbox here.</summary>

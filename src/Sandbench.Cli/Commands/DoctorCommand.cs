@@ -18,7 +18,7 @@ internal static class DoctorCommand
         {
             var probes = new List<RuntimeProbe>();
             foreach (var profile in RuntimeRegistry.BuiltIn)
-                probes.Add(await RuntimeRegistry.Create(profile, app.Ledger).ProbeAsync(app.Workloads, ct).ConfigureAwait(false));
+                probes.Add(await RuntimeRegistry.Create(profile, app.Ledger, app.Workloads).ProbeAsync(app.Workloads, ct).ConfigureAwait(false));
             var host = app.Host.Capture(App.Version);
             var warnings = app.Host.Warnings();
             if (r.GetValue(json))

@@ -19,17 +19,20 @@ public sealed class ColdStartExperiment : IExperiment
     public string Name => "coldstart";
 
     public static ReadinessMethod Resolve(ReadinessMethod requested, RuntimeCapabilities caps) =>
-        requested == ReadinessMethod.Auto
-            ? caps.SocketActivation ? ReadinessMethod.Socket : ReadinessMethod.ConnectRetry
-            : requested;
+        requested != ReadinessMethod.Auto ? requested
+        : caps.SocketActivation ? ReadinessMethod.Socket
+        : caps.GuestMarker ? ReadinessMethod.Marker
+        : ReadinessMethod.ConnectRetry;
 
     public IEnumerable<string> Check(ExperimentSpec spec, IRuntime runtime)
     {
         var method = Resolve(spec.Readiness, runtime.Capabilities);
         if (method == ReadinessMethod.Socket && !runtime.Capabilities.SocketActivation)
             yield return $"{runtime.Profile.Name}: readiness 'socket' needs socket activation, which this runtime cannot do (use connect-retry)";
-        if (method == ReadinessMethod.ConnectRetry && !runtime.Capabilities.HostLoopback)
-            yield return $"{runtime.Profile.Name}: readiness 'connect-retry' needs the function on host loopback, but the profile has network: none";
+        if (method is ReadinessMethod.ConnectRetry or ReadinessMethod.Marker && !runtime.Capabilities.HostLoopback)
+            yield return $"{runtime.Profile.Name}: readiness '{PlanLoader.Name(method)}' needs the function on host loopback, but the profile has network: none";
+        if (method == ReadinessMethod.Marker && !runtime.Capabilities.GuestMarker)
+            yield return $"{runtime.Profile.Name}: readiness 'marker' needs a sandbox that signals readiness itself (a VM's serial console)";
     }
 
     public async Task<TrialOutcome> RunAsync(TrialContext context, CancellationToken ct)
@@ -63,14 +66,21 @@ public sealed class ColdStartExperiment : IExperiment
             // The request side runs on its own thread, already waiting before the spawn, so the first byte
             // is stamped when it arrives, whatever the starting thread is busy with (create, start, ledger).
             using var armed = new ManualResetEventSlim();
-            answer = Task.Factory.StartNew(() =>
+            Func<(Socket, RetryResult?)> requestSide = () =>
             {
                 RetryResult? retry = null;
                 Socket? s = queued;
                 try
                 {
                     armed.Set();
-                    if (s is null)
+                    if (method == ReadinessMethod.Marker)
+                    {
+                        // The sandbox says when the workload listens (guest marker); then one connect.
+                        if (Volatile.Read(ref sandbox) is not IReadinessSignal signal || !signal.WaitReady(deadlineNs, deadline.Token))
+                            throw new TimeoutException();
+                        s = FirstRequest.ConnectAndSend(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), phases);
+                    }
+                    else if (s is null)
                     {
                         retry = FirstRequest.ConnectRetry(port, spec.RetrySpacing, deadlineNs, () => Volatile.Read(ref sandbox), phases, deadline.Token);
                         s = retry.Socket;
@@ -83,9 +93,15 @@ public sealed class ColdStartExperiment : IExperiment
                     s?.Dispose();
                     throw;
                 }
-            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            // Starting a thread costs more than a plain process's whole start-up: keep it out of the window.
-            armed.Wait(deadline.Token);
+            };
+            Task<(Socket, RetryResult?)> StartRequestSide() =>
+                Task.Factory.StartNew(requestSide, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            if (method != ReadinessMethod.Marker)
+            {
+                answer = StartRequestSide();
+                // Starting a thread costs more than a plain process's whole start-up: keep it out of the window.
+                armed.Wait(deadline.Token);
+            }
             // The workload's output file exists before the clock starts; the child only opens it.
             File.WriteAllBytes(output, []);
 
@@ -102,6 +118,8 @@ public sealed class ColdStartExperiment : IExperiment
                 WorkDir = c.WorkDir,
             };
             Volatile.Write(ref sandbox, await c.Runtime.StartAsync(sandboxSpec, phases, deadline.Token).ConfigureAwait(false));
+            foreach (var (k, v) in sandbox!.Details) parameters[k] = v;
+            answer ??= StartRequestSide();
             var (socket, retry) = await answer.ConfigureAwait(false);
             socket.Dispose();
             resolution = retry?.ResolutionNs ?? 0;
@@ -139,6 +157,7 @@ public sealed class ColdStartExperiment : IExperiment
             listener?.Dispose();
             if (sandbox is not null)
             {
+                if (status != TrialStatus.Ok && sandbox.Diagnose() is { Length: > 0 } said) error += $" [{said}]";
                 try
                 {
                     await sandbox.DisposeAsync().ConfigureAwait(false);

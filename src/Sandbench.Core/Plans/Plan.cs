@@ -20,6 +20,8 @@ public enum ReadinessMethod
     Socket,
     /// <summary>Connect to the function's port until accepted, with a fixed spacing.</summary>
     ConnectRetry,
+    /// <summary>The sandbox signals readiness (a guest's serial marker); then the request is sent.</summary>
+    Marker,
 }
 
 /// <summary>In which order trials of several runtimes run.</summary>

@@ -20,6 +20,7 @@ public static partial class PlanLoader
         ["auto"] = ReadinessMethod.Auto,
         ["socket"] = ReadinessMethod.Socket,
         ["connect-retry"] = ReadinessMethod.ConnectRetry,
+        ["marker"] = ReadinessMethod.Marker,
     };
 
     private static readonly Dictionary<string, TrialOrder> OrderNames = new(StringComparer.Ordinal)

@@ -28,8 +28,9 @@ public interface IRuntime
 /// <summary>What a runtime supports.</summary>
 /// <param name="SocketActivation">Can pass an already-listening socket as fd 3 (<c>LISTEN_FDS</c>).</param>
 /// <param name="SharesHostClock">The workload reads the host's CLOCK_MONOTONIC, so its markers can be placed on the trial's time line.</param>
-/// <param name="HostLoopback">The workload's listening port is reachable on the host's 127.0.0.1.</param>
-public sealed record RuntimeCapabilities(bool SocketActivation, bool SharesHostClock, bool HostLoopback);
+/// <param name="HostLoopback">The workload's listening port is reachable on the host's 127.0.0.1 (its PORT, given in the environment).</param>
+/// <param name="GuestMarker">The sandbox signals readiness itself (<see cref="IReadinessSignal"/>), e.g. a marker on a VM's serial console.</param>
+public sealed record RuntimeCapabilities(bool SocketActivation, bool SharesHostClock, bool HostLoopback, bool GuestMarker = false);
 
 /// <summary>What a probe found.</summary>
 public sealed record RuntimeProbe(
@@ -78,6 +79,19 @@ public interface ISandbox : IAsyncDisposable
 
     /// <summary>True (with a description) once the sandbox's main process has ended on its own. Never blocks.</summary>
     bool HasExited(out string reason);
+
+    /// <summary>Facts about this sandbox stored with the trial (accelerator used, image sizes ...).</summary>
+    IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>();
+
+    /// <summary>What the sandbox last said (a VM's console), added to the error of a failed trial; empty when nothing.</summary>
+    string Diagnose() => "";
+}
+
+/// <summary>A sandbox that says itself when the workload is ready (a guest marker, a watch event).</summary>
+public interface IReadinessSignal
+{
+    /// <summary>Blocks until the workload signalled readiness; false when <paramref name="deadlineNs"/> passed first.</summary>
+    bool WaitReady(long deadlineNs, CancellationToken ct);
 }
 
 /// <summary>Helpers shared by every runtime and experiment that talk to a sandbox on loopback.</summary>

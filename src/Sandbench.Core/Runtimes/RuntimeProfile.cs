@@ -6,8 +6,9 @@ public static class RuntimeKinds
     public const string Process = "process";
     public const string Bwrap = "bwrap";
     public const string Oci = "oci";
+    public const string Qemu = "qemu";
 
-    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci];
+    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu];
 }
 
 /// <summary>

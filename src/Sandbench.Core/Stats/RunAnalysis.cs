@@ -34,7 +34,8 @@ public static class RunAnalysis
 
     private static readonly string[] Canonical =
     [
-        Phases.Spawn, Phases.RequestSent, Phases.Created, Phases.Started, Phases.WorkloadStart,
+        Phases.Spawn, Phases.RequestSent, Phases.Created, Phases.Started, Phases.VmmReady, Phases.Boot,
+        Phases.GuestKernel, Phases.GuestPrintkFreeing, Phases.GuestPrintkInit, Phases.GuestInit, Phases.GuestNet, Phases.WorkloadStart,
         "workload-ready", Phases.Listening, Phases.FirstByte, Phases.Done,
     ];
 

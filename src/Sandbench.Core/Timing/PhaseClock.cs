@@ -74,4 +74,19 @@ public static class Phases
     public const string FirstByte = "first-byte";
     /// <summary>Teardown finished: nothing of the sandbox is left.</summary>
     public const string Done = "done";
+
+    /// <summary>A VMM answers on its control socket (QMP greeting, API socket ready).</summary>
+    public const string VmmReady = "vmm-ready";
+    /// <summary>The guest was let run (QMP <c>cont</c>, Firecracker <c>InstanceStart</c>).</summary>
+    public const string Boot = "boot";
+    /// <summary>The first byte on the guest's serial console.</summary>
+    public const string GuestKernel = "guest-kernel";
+    /// <summary>The guest init's first marker (the kernel handed over to init), host arrival time.</summary>
+    public const string GuestInit = "guest-init";
+    /// <summary>The guest init brought the network up.</summary>
+    public const string GuestNet = "guest-net";
+    /// <summary>"Run /init as init process" by the guest's printk clock, placed at boot + its printk time.</summary>
+    public const string GuestPrintkInit = "guest-printk-init";
+    /// <summary>"Freeing unused kernel memory" by the guest's printk clock, placed at boot + its printk time.</summary>
+    public const string GuestPrintkFreeing = "guest-printk-freeing";
 }

@@ -21,10 +21,17 @@ public sealed record Artifact(
     public IReadOnlyList<string> ArgsWith(IEnumerable<string> experimentArgs) => [.. LeadingArgs, .. experimentArgs];
 }
 
+/// <summary>What a microVM boots: a kernel and an initramfs that runs the workload, with their sizes.</summary>
+/// <param name="KernelVersion">The guest kernel's release, e.g. 6.1.0-56-cloud-amd64.</param>
+public sealed record GuestImage(string KernelPath, string KernelVersion, long KernelBytes, string InitrdPath, long InitrdBytes);
+
 /// <summary>Builds (once, cached by content hash) the artifacts of workloads.</summary>
 public interface IArtifactProvider
 {
     IReadOnlyList<string> Workloads { get; }
 
     Task<Artifact> GetAsync(string workload, CancellationToken ct);
+
+    /// <summary>A guest kernel and an initramfs running <paramref name="workload"/>, padded by <paramref name="paddingBytes"/>.</summary>
+    Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct);
 }

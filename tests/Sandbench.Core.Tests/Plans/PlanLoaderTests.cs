@@ -157,7 +157,7 @@ public sealed partial class PlanLoaderTests
                 "plan.yaml:16:17: experiments[0].iterations: expected an integer from 1 to 100000, got 'many'",
                 "plan.yaml:17:13: experiments[0].warmup: must be from 0 to 10000, got -1",
                 "plan.yaml:18:14: experiments[0].timeout: expected a duration such as 100us, 20ms or 30s, got '5 parsecs'",
-                "plan.yaml:19:16: experiments[0].readiness: expected one of auto, socket, connect-retry, got 'telepathy'",
+                "plan.yaml:19:16: experiments[0].readiness: expected one of auto, socket, connect-retry, marker, got 'telepathy'",
                 "plan.yaml:20:11: experiments[1].type: unknown experiment 'warmstart' (valid: coldstart)",
             ],
             e.Problems);

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Sandbench.Core.Timing;
+
+namespace Sandbench.Runtimes.Qemu;
+
+/// <summary>
+/// Reads the guest's serial console (a unix socket QEMU serves) on its own thread and stamps each
+/// line with the host time it arrived: the first byte is the guest kernel's first sign of life; the
+/// init script's and the workload's markers give the later phases. Printk timestamps of the guest
+/// (seconds since its clock started, at <c>cont</c>) are placed on the host time line beside them.
+/// </summary>
+internal sealed partial class SerialConsole : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly PhaseClock _phases;
+    private readonly StreamWriter _log;
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _ready = new();
+    private readonly Lock _tailLock = new();
+    private readonly Queue<string> _tail = new();
+
+    [GeneratedRegex(@"^\[\s*([0-9]+\.[0-9]+)\]\s*(.*)$")]
+    private static partial Regex Printk();
+
+    public SerialConsole(Socket socket, PhaseClock phases, string logPath)
+    {
+        _socket = socket;
+        _phases = phases;
+        _log = new StreamWriter(logPath, append: false, Encoding.UTF8) { AutoFlush = false };
+        _thread = new Thread(Pump) { IsBackground = true, Name = "serial console" };
+        _thread.Start();
+    }
+
+    /// <summary>Host ns at which <c>cont</c> let the guest run: the zero of its printk clock.</summary>
+    public long ContNs { get; set; }
+
+    /// <summary>Set when the workload printed its ready marker.</summary>
+    public WaitHandle Ready => _ready.WaitHandle;
+
+    public bool IsReady => _ready.IsSet;
+
+    /// <summary>The last lines, for error messages (a kernel panic says why).</summary>
+    public string Tail()
+    {
+        lock (_tailLock) return string.Join(" | ", _tail);
+    }
+
+    private void Pump()
+    {
+        var buffer = new byte[4096];
+        var line = new StringBuilder();
+        bool first = true;
+        try
+        {
+            int n;
+            while ((n = _socket.Receive(buffer)) > 0)
+            {
+                long at = _phases.Clock.NowNs();
+                if (first)
+                {
+                    _phases.MarkAt(Phases.GuestKernel, at);
+                    first = false;
+                }
+                foreach (char c in Encoding.UTF8.GetString(buffer, 0, n))
+                {
+                    if (c == '\n')
+                    {
+                        OnLine(line.ToString().TrimEnd('\r'), at);
+                        line.Clear();
+                    }
+                    else line.Append(c);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // QEMU closed the console: the VM is gone.
+        }
+        finally
+        {
+            _log.Flush();
+        }
+    }
+
+    private void OnLine(string line, long at)
+    {
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{at} {line}"));
+        lock (_tailLock)
+        {
+            _tail.Enqueue(line);
+            if (_tail.Count > 3) _tail.Dequeue();
+        }
+        if (line.Contains("sandbench-init", StringComparison.Ordinal)) _phases.MarkAt(Phases.GuestInit, at);
+        else if (line.Contains("sandbench-net", StringComparison.Ordinal)) _phases.MarkAt(Phases.GuestNet, at);
+        else if (line.Contains("sandbench-start", StringComparison.Ordinal)) _phases.MarkAt(Phases.WorkloadStart, at);
+        else if (line.Contains("sandbench-ready", StringComparison.Ordinal))
+        {
+            _phases.MarkAt(Phases.Listening, at);
+            _ready.Set();
+        }
+        else if (Printk().Match(line) is { Success: true } m && ContNs > 0)
+        {
+            double seconds = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            string text = m.Groups[2].Value;
+            // Kata's split: the guest's own clock for "kernel done, starting init".
+            if (text.StartsWith("Run /init as init process", StringComparison.Ordinal))
+                _phases.MarkAt(Phases.GuestPrintkInit, ContNs + (long)(seconds * 1e9));
+            else if (text.StartsWith("Freeing unused kernel", StringComparison.Ordinal))
+                _phases.MarkAt(Phases.GuestPrintkFreeing, ContNs + (long)(seconds * 1e9));
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        _socket.Dispose();
+        _thread.Join(TimeSpan.FromSeconds(5));
+        _log.Dispose();
+        _ready.Dispose();
+    }
+}

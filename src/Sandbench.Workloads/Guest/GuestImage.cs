@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using Sandbench.Core;
+using Sandbench.Core.Workloads;
+
+namespace Sandbench.Workloads.Guest;
+
+/// <summary>
+/// Builds what a microVM boots: Debian's cloud kernel (fetched once with <c>apt-get download</c>,
+/// unpacked, its version recorded) and an initramfs of busybox-static, the virtio modules that
+/// kernel needs, the workload, and an /init that brings up the network and prints phase markers on
+/// the serial console. Both are cached by content hash.
+/// </summary>
+internal static class GuestImages
+{
+    /// <summary>Modules the cloud kernel needs for virtio-net on the microvm machine (load order is computed).</summary>
+    private static readonly string[] Modules =
+    [
+        "drivers/virtio/virtio.ko", "drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio_mmio.ko",
+        "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
+    ];
+
+    public const string InitMarker = "sandbench-init";
+    public const string NetMarker = "sandbench-net";
+
+    /// <summary>
+    /// The modules in an order that loads: each after those its <c>depends=</c> (in the module's
+    /// .modinfo) names, since the package ships no modules.dep and the order changes between kernels.
+    /// </summary>
+    public static IReadOnlyList<string> LoadOrder(IReadOnlyDictionary<string, byte[]> modules)
+    {
+        var deps = modules.ToDictionary(m => m.Key, m => Depends(m.Value), StringComparer.Ordinal);
+        var order = new List<string>();
+        void Visit(string name, HashSet<string> path)
+        {
+            if (order.Contains(name) || !deps.TryGetValue(name, out var needs)) return;
+            if (!path.Add(name)) throw new InvalidOperationException($"kernel modules depend on each other in a cycle at {name}");
+            foreach (var d in needs) Visit(d, path);
+            order.Add(name);
+        }
+        foreach (var m in modules.Keys) Visit(m, []);
+        return order;
+    }
+
+    private static string[] Depends(byte[] ko)
+    {
+        byte[] key = Encoding.ASCII.GetBytes("depends=");
+        int i = ko.AsSpan().IndexOf(key);
+        if (i < 0) return [];
+        int start = i + key.Length, end = start;
+        while (end < ko.Length && ko[end] != 0) end++;
+        return Encoding.ASCII.GetString(ko, start, end - start).Split(',', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>
+    /// The /init script: markers go to the console, then the workload replaces it as PID 1. Kernel
+    /// messages stop reaching the console once init runs, so they cannot split a marker line.
+    /// </summary>
+    public static string InitScript(string binary, IReadOnlyList<string> args, IReadOnlyList<string> moduleOrder) =>
+        $"""
+        #!/bin/busybox sh
+        /bin/busybox echo {InitMarker}
+        /bin/busybox mount -t proc proc /proc
+        /bin/busybox echo 1 > /proc/sys/kernel/printk
+        /bin/busybox mount -t sysfs sys /sys
+        for m in {string.Join(' ', moduleOrder)}; do /bin/busybox insmod /lib/mod/$m.ko; done
+        /bin/busybox ip link set lo up
+        /bin/busybox ip link set eth0 up
+        /bin/busybox ip addr add 10.0.2.15/24 dev eth0
+        /bin/busybox ip route add default via 10.0.2.2
+        /bin/busybox echo {NetMarker}
+        export PORT=8080
+        exec {binary} {string.Join(' ', args)}
+
+        """;
+
+    public static async Task<(string Path, string Version, long Bytes)> KernelAsync(string cacheDir, CancellationToken ct)
+    {
+        string root = System.IO.Path.Combine(cacheDir, "guest");
+        Directory.CreateDirectory(root);
+        // The newest kernel already unpacked wins; otherwise fetch the one Debian's cloud metapackage points at.
+        var existing = Directory.GetDirectories(root, "linux-*").Where(d => System.IO.File.Exists(System.IO.Path.Combine(d, "vmlinuz"))).Order().LastOrDefault();
+        if (existing is null)
+        {
+            string deps = await Run("apt-cache", ["depends", "linux-image-cloud-amd64"], null, ct).ConfigureAwait(false);
+            string pkg = deps.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("Depends: linux-image-", StringComparison.Ordinal))
+                .Select(l => l["Depends: ".Length..]).FirstOrDefault()
+                ?? throw new SandbenchException("no Debian cloud kernel package found (apt-get update; apt-cache depends linux-image-cloud-amd64)");
+            string version = pkg["linux-image-".Length..];
+            string tmp = Directory.CreateTempSubdirectory("sandbench-kernel-").FullName;
+            try
+            {
+                await Run("apt-get", ["download", pkg + "-unsigned"], tmp, ct).ConfigureAwait(false);
+                string deb = Directory.GetFiles(tmp, "*.deb").Single();
+                await Run("dpkg-deb", ["-x", deb, System.IO.Path.Combine(tmp, "x")], null, ct).ConfigureAwait(false);
+                string dest = System.IO.Path.Combine(root, $"linux-{version}");
+                string staging = dest + ".tmp";
+                Directory.CreateDirectory(System.IO.Path.Combine(staging, "mod"));
+                System.IO.File.Copy(System.IO.Path.Combine(tmp, "x", "boot", $"vmlinuz-{version}"), System.IO.Path.Combine(staging, "vmlinuz"));
+                foreach (var m in Modules)
+                    System.IO.File.Copy(System.IO.Path.Combine(tmp, "x", "lib", "modules", version, "kernel", m),
+                        System.IO.Path.Combine(staging, "mod", System.IO.Path.GetFileName(m)));
+                System.IO.File.WriteAllText(System.IO.Path.Combine(staging, "version"), version);
+                Directory.Move(staging, dest);
+                existing = dest;
+            }
+            finally
+            {
+                Directory.Delete(tmp, recursive: true);
+            }
+        }
+        string kernel = System.IO.Path.Combine(existing, "vmlinuz");
+        return (kernel, System.IO.File.ReadAllText(System.IO.Path.Combine(existing, "version")).Trim(), new FileInfo(kernel).Length);
+    }
+
+    /// <summary>The initramfs for a workload, padded with <paramref name="paddingBytes"/> of incompressible data.</summary>
+    public static async Task<(string Path, long Bytes)> InitrdAsync(string cacheDir, Artifact workload, string kernelDir, long paddingBytes, CancellationToken ct)
+    {
+        string busybox = "/bin/busybox";
+        if (!System.IO.File.Exists(busybox)) throw new SandbenchException("busybox not found: the initramfs needs busybox-static (apt-get install busybox-static)");
+        var modules = Modules.ToDictionary(m => System.IO.Path.GetFileNameWithoutExtension(m),
+            m => System.IO.File.ReadAllBytes(System.IO.Path.Combine(kernelDir, "mod", System.IO.Path.GetFileName(m))), StringComparer.Ordinal);
+        string init = InitScript(workload.BinaryInRootfs, workload.LeadingArgs, LoadOrder(modules));
+        var inputs = new List<byte[]> { Encoding.UTF8.GetBytes(init), System.IO.File.ReadAllBytes(busybox), System.IO.File.ReadAllBytes(workload.BinaryPath), BitConverter.GetBytes(paddingBytes) };
+        foreach (var m in Modules) inputs.Add(modules[System.IO.Path.GetFileNameWithoutExtension(m)]);
+        string hash = Convert.ToHexStringLower(SHA256.HashData(inputs.SelectMany(b => SHA256.HashData(b)).ToArray()))[..16];
+        string path = System.IO.Path.Combine(cacheDir, "guest", $"initrd-{workload.Workload}-{hash}.cpio.gz");
+        if (!System.IO.File.Exists(path))
+        {
+            string tmp = path + $".{Environment.ProcessId}.tmp";
+            await using (var file = System.IO.File.Create(tmp))
+            await using (var gz = new GZipStream(file, CompressionLevel.Optimal))
+            {
+                var cpio = new CpioWriter(gz);
+                foreach (var d in new[] { "bin", "dev", "proc", "sys", "tmp", "lib", "lib/mod" }) cpio.Directory(d);
+                cpio.CharDevice("dev/console", 5, 1);
+                cpio.File("init", inputs[0], executable: true);
+                cpio.File("bin/busybox", inputs[1], executable: true);
+                cpio.File(workload.BinaryInRootfs.TrimStart('/'), inputs[2], executable: true);
+                for (int i = 0; i < Modules.Length; i++) cpio.File($"lib/mod/{System.IO.Path.GetFileName(Modules[i])}", inputs[4 + i], executable: false);
+                if (paddingBytes > 0)
+                {
+                    // Random bytes do not compress: the initrd really grows by this much.
+                    var pad = new byte[paddingBytes];
+                    new Random(42).NextBytes(pad);
+                    cpio.File("padding", pad, executable: false);
+                }
+                cpio.Trailer();
+            }
+            System.IO.File.Move(tmp, path, overwrite: true);
+        }
+        return (path, new FileInfo(path).Length);
+    }
+
+    private static async Task<string> Run(string file, string[] args, string? cwd, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (cwd is not null) psi.WorkingDirectory = cwd;
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new SandbenchException($"cannot run {file}");
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct).ConfigureAwait(false);
+        if (p.ExitCode != 0)
+            throw new SandbenchException($"{file} {string.Join(' ', args)} failed: {(await stderr.ConfigureAwait(false)).Trim().Split('\n').LastOrDefault()}");
+        return await stdout.ConfigureAwait(false);
+    }
+}
