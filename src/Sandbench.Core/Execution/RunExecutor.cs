@@ -28,7 +28,7 @@ public sealed class RunExecutor(
     {
         var runtimes = plan.Runtimes.Select(createRuntime).ToList();
         var problems = plan.Experiments
-            .SelectMany(e => runtimes.SelectMany(r => ExperimentRegistry.Get(e.Type).Check(e, r)))
+            .SelectMany(e => e.Variants(plan.Runtimes).SelectMany(v => ExperimentRegistry.Get(e.Type).Check(e, createRuntime(v.Profile))))
             .Distinct().ToList();
         if (problems.Count > 0) throw new SandbenchException(problems);
 
@@ -64,6 +64,12 @@ public sealed class RunExecutor(
         {
             using var dir = RunDirectory.Create(run.Id);
             var byName = usable.ToDictionary(r => r.Profile.Name, StringComparer.Ordinal);
+            IRuntime RuntimeOf(TrialPlan t)
+            {
+                // Sweep variants get their own runtime object (their options differ); usable as their base is.
+                if (!byName.TryGetValue(t.Runtime.Name, out var r)) byName[t.Runtime.Name] = r = createRuntime(t.Runtime);
+                return r;
+            }
             foreach (var trial in trials)
             {
                 if (ct.IsCancellationRequested)
@@ -76,12 +82,14 @@ public sealed class RunExecutor(
                 Directory.CreateDirectory(work);
                 var started = clock.Time.GetUtcNow();
                 var outcome = await ExperimentRegistry.Get(trial.Spec.Type)
-                    .RunAsync(new TrialContext(trial, byName[trial.Runtime.Name], built[trial.Workload], name, work, clock), ct)
+                    .RunAsync(new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock), ct)
                     .ConfigureAwait(false);
                 Directory.Delete(work, recursive: true);
 
                 long origin = outcome.Phases.FirstOrDefault(p => p.Key == Phases.Spawn).Value;
-                var record = new TrialRecord(run.Id, trial.Spec.Type, trial.Runtime.Name, trial.Workload, outcome.Parameters,
+                var parameters = new Dictionary<string, string>(outcome.Parameters, StringComparer.Ordinal);
+                foreach (var (k, v) in trial.Swept) parameters[k] = v;
+                var record = new TrialRecord(run.Id, trial.Spec.Type, trial.Runtime.Name, trial.Workload, parameters,
                     trial.Iteration, trial.Warmup, outcome.Status, outcome.Error, outcome.Readiness, outcome.ReadinessResolutionNs,
                     started, origin, outcome.Phases, outcome.Samples);
                 store.AppendTrial(record);
@@ -114,20 +122,23 @@ public sealed class RunExecutor(
     public static IEnumerable<TrialPlan> Expand(Plan plan, IReadOnlyList<RuntimeProfile> runtimes)
     {
         foreach (var e in plan.Experiments)
+        {
+            var variants = e.Variants(runtimes);
             foreach (var w in plan.Workloads)
             {
                 if (e.Order == TrialOrder.Sequential)
                 {
-                    foreach (var r in runtimes)
+                    foreach (var (r, swept) in variants)
                         for (int i = 0; i < e.Warmup + e.Iterations; i++)
-                            yield return new TrialPlan(e, r, w, i < e.Warmup ? i : i - e.Warmup, i < e.Warmup);
+                            yield return new TrialPlan(e, r, w, i < e.Warmup ? i : i - e.Warmup, i < e.Warmup) { Swept = swept };
                     continue;
                 }
                 for (int i = 0; i < e.Warmup; i++)
-                    foreach (var r in runtimes) yield return new TrialPlan(e, r, w, i, true);
+                    foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, true) { Swept = swept };
                 for (int i = 0; i < e.Iterations; i++)
-                    foreach (var r in runtimes) yield return new TrialPlan(e, r, w, i, false);
+                    foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, false) { Swept = swept };
             }
+        }
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];

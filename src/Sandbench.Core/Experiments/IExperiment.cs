@@ -19,7 +19,14 @@ public interface IExperiment
 }
 
 /// <summary>One trial to run.</summary>
-public sealed record TrialPlan(ExperimentSpec Spec, RuntimeProfile Runtime, string Workload, int Iteration, bool Warmup);
+public sealed record TrialPlan(ExperimentSpec Spec, RuntimeProfile Runtime, string Workload, int Iteration, bool Warmup)
+{
+    /// <summary>The swept option values this trial runs with (empty without a sweep).</summary>
+    public IReadOnlyDictionary<string, string> Swept { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The runtime of the plan this trial's runtime variant comes from.</summary>
+    public string BaseRuntime => Runtime.Name.Split('@')[0];
+}
 
 /// <summary>Everything a trial may use.</summary>
 public sealed record TrialContext(

@@ -43,6 +43,26 @@ public sealed record ExperimentSpec(
     TimeSpan RetrySpacing,
     TrialOrder Order)
 {
+    /// <summary>Runtime options to sweep: each combination of values runs as its own runtime variant.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Sweep { get; init; } = NoSweep;
+
+    /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>
+    /// The runtimes this section runs: each profile once, or, with a sweep, once per combination of the
+    /// swept values, named <c>runtime@key=value,...</c> (the values also go in the trial's parameters).
+    /// </summary>
+    public IReadOnlyList<(RuntimeProfile Profile, IReadOnlyDictionary<string, string> Swept)> Variants(IReadOnlyList<RuntimeProfile> runtimes)
+    {
+        IEnumerable<Dictionary<string, string>> combos = [new Dictionary<string, string>(StringComparer.Ordinal)];
+        foreach (var (key, values) in Sweep)
+            combos = combos.SelectMany(c => values.Select(v => new Dictionary<string, string>(c, StringComparer.Ordinal) { [key] = v }));
+        var list = combos.ToList();
+        return [.. runtimes.SelectMany(r => list.Select(c => c.Count == 0
+            ? (r, (IReadOnlyDictionary<string, string>)c)
+            : (r.With(c) with { Name = $"{r.Name}@{string.Join(',', c.Select(kv => $"{kv.Key}={kv.Value}"))}" }, c)))];
+    }
     public static ExperimentSpec ColdStartDefaults { get; } = new(
         "coldstart", 20, 2, TimeSpan.FromSeconds(30), ReadinessMethod.Auto,
         TimeSpan.FromMicroseconds(100), TrialOrder.Interleaved);

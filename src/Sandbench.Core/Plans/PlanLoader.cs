@@ -12,7 +12,7 @@ namespace Sandbench.Core.Plans;
 public static partial class PlanLoader
 {
     private static readonly string[] TopKeys = ["name", "description", "runtimes", "workloads", "experiments"];
-    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order"];
+    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep"];
     private static readonly string[] ProfileBaseKeys = ["name", "kind", "extends"];
 
     private static readonly Dictionary<string, ReadinessMethod> ReadinessNames = new(StringComparer.Ordinal)
@@ -88,7 +88,7 @@ public static partial class PlanLoader
             r.Error(expNode, "experiments", $"expected a non-empty list, got {YamlReader.Describe(expNode)}");
         else
             for (int i = 0; i < seq.Children.Count; i++)
-                if (ReadExperiment(r, seq.Children[i], $"experiments[{i}]", catalog) is { } e) experiments.Add(e);
+                if (ReadExperiment(r, seq.Children[i], $"experiments[{i}]", catalog, runtimes) is { } e) experiments.Add(e);
 
         if (r.Errors.Count > 0) throw new SandbenchException(r.Errors);
         return new Plan(name, description, runtimes, workloads, experiments, text);
@@ -197,7 +197,7 @@ public static partial class PlanLoader
             : baseProfile.With(options) with { Name = name };
     }
 
-    private static ExperimentSpec? ReadExperiment(YamlReader r, YamlNode node, string path, PlanCatalog catalog)
+    private static ExperimentSpec? ReadExperiment(YamlReader r, YamlNode node, string path, PlanCatalog catalog, IReadOnlyList<RuntimeProfile> runtimes)
     {
         if (node is not YamlMappingNode map)
         {
@@ -218,9 +218,38 @@ public static partial class PlanLoader
         var readiness = r.Enum(keys, "readiness", path, ReadinessNames);
         var spacing = r.Duration(keys, "retry-spacing", path, TimeSpan.FromMicroseconds(1), TimeSpan.FromSeconds(1));
         var order = r.Enum(keys, "order", path, OrderNames);
+        var sweep = ReadSweep(r, keys, YamlReader.Join(path, "sweep"), catalog, runtimes);
         if (type is null) return null;
         return new ExperimentSpec(type, iterations ?? d.Iterations, warmup ?? d.Warmup, timeout ?? d.Timeout,
-            readiness ?? d.Readiness, spacing ?? d.RetrySpacing, order ?? d.Order);
+            readiness ?? d.Readiness, spacing ?? d.RetrySpacing, order ?? d.Order) { Sweep = sweep };
+    }
+
+    /// <summary><c>sweep: {option: [values]}</c> — every runtime of the plan must take each swept option.</summary>
+    private static IReadOnlyDictionary<string, IReadOnlyList<string>> ReadSweep(YamlReader r, Dictionary<string, YamlNode> keys, string path,
+        PlanCatalog catalog, IReadOnlyList<RuntimeProfile> runtimes)
+    {
+        var sweep = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (!keys.TryGetValue("sweep", out var node)) return ExperimentSpec.NoSweep;
+        if (node is not YamlMappingNode map || map.Children.Count == 0)
+        {
+            r.Error(node, path, $"expected a mapping of runtime options to lists of values (e.g. memory: [128, 256]), got {YamlReader.Describe(node)}");
+            return sweep;
+        }
+        var allOptions = catalog.OptionsByKind.Values.SelectMany(o => o).Distinct().Where(o => o != "flags").ToList();
+        var entries = r.Keys(map, path, allOptions);
+        foreach (var (key, _) in entries)
+        {
+            string keyPath = YamlReader.Join(path, key);
+            foreach (var rt in runtimes.Where(rt => !catalog.OptionsByKind[rt.Kind].Contains(key)))
+                r.Error(entries[key], keyPath, $"runtime '{rt.Name}' (kind {rt.Kind}) has no option '{key}'");
+            var values = r.Strings(entries, key, path) ?? [];
+            if (values.Count == 0) r.Error(entries[key], keyPath, "give at least one value");
+            foreach (var (v, vn) in values)
+                if (v.Contains("..", StringComparison.Ordinal) || v.Any(c => char.IsControl(c) || c is ';' or '|' or '&' or '$' or '`' or ',' or '@'))
+                    r.Error(vn, keyPath, $"'{v}' is not allowed ('..', ',', '@' and shell characters are refused)");
+            sweep[key] = [.. values.Select(v => v.Value).Distinct()];
+        }
+        return sweep;
     }
 
     /// <summary>The canonical names of the readiness methods, as plans and the store spell them.</summary>

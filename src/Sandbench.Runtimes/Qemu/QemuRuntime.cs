@@ -123,7 +123,7 @@ public sealed class QemuRuntime(RuntimeProfile profile, SandboxLedger ledger, IA
     private async Task<QemuSandbox> StartPausedAsync(SandboxSpec spec, PhaseClock phases, CancellationToken ct)
     {
         string bin = Executables.Find(BinaryName) ?? throw new InvalidOperationException($"{BinaryName} not found on PATH");
-        long padding = long.TryParse(Profile.Option("initrd-padding"), NumberStyles.None, CultureInfo.InvariantCulture, out long p) ? p : 0;
+        long padding = Bytes(Profile.Option("initrd-padding") ?? "0");
         var image = await guestImages.GetGuestImageAsync(spec.Artifact.Workload, padding, ct).ConfigureAwait(false);
         string port = spec.Environment.TryGetValue("PORT", out var hp) ? hp : Loopback.FreePort().ToString(CultureInfo.InvariantCulture);
         string qmp = Path.Combine(spec.WorkDir, "qmp.sock");
@@ -143,7 +143,11 @@ public sealed class QemuRuntime(RuntimeProfile profile, SandboxLedger ledger, IA
             "-netdev", $"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:8080",
             "-device", microvm ? "virtio-net-device,netdev=n0" : "virtio-net-pci,netdev=n0",
         };
-        if (Profile.Option("firmware") is { } firmware) argv.AddRange(["-bios", firmware]);
+        if (Profile.Option("firmware") is { } firmware && firmware != "default")
+        {
+            if (!File.Exists(firmware)) throw new InvalidOperationException($"firmware {firmware} not found (OVMF: apt-get install ovmf; /usr/share/ovmf/OVMF.fd)");
+            argv.AddRange(["-bios", firmware]);
+        }
 
         var env = SandboxEnvironment.For(spec);
         env.Remove("LISTEN_FDS");
@@ -156,6 +160,7 @@ public sealed class QemuRuntime(RuntimeProfile profile, SandboxLedger ledger, IA
             ["memory_mib"] = Profile.Option("memory") ?? "256",
             ["vcpus"] = Profile.Option("vcpus") ?? "1",
             ["kernel_cmdline"] = append,
+            ["firmware"] = Profile.Option("firmware") ?? "default",
             ["guest_kernel"] = image.KernelVersion,
             ["kernel_bytes"] = image.KernelBytes.ToString(CultureInfo.InvariantCulture),
             ["initrd_bytes"] = image.InitrdBytes.ToString(CultureInfo.InvariantCulture),
@@ -173,6 +178,17 @@ public sealed class QemuRuntime(RuntimeProfile profile, SandboxLedger ledger, IA
             await vm.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>A size such as 0, 4096, 16K, 64M or 1G (binary units).</summary>
+    internal static long Bytes(string text)
+    {
+        string t = text.Trim();
+        long unit = t.Length > 0 ? char.ToUpperInvariant(t[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 } : 1;
+        if (unit > 1) t = t[..^1];
+        return long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n <= (4L << 30) / unit
+            ? n * unit
+            : throw new InvalidOperationException($"initrd-padding '{text}' is not a size such as 16M (at most 4G)");
     }
 
     /// <summary>Connects to a unix socket QEMU is about to serve, polling every 100 µs (QEMU creates it during start-up).</summary>

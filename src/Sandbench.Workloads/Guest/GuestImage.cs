@@ -20,6 +20,8 @@ internal static class GuestImages
     [
         "drivers/virtio/virtio.ko", "drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio_mmio.ko",
         "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
+        // virtio over PCI, for machine types with a PCI bus (q35).
+        "drivers/virtio/virtio_pci_modern_dev.ko", "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci.ko",
     ];
 
     public const string InitMarker = "sandbench-init";
@@ -81,7 +83,10 @@ internal static class GuestImages
         string root = System.IO.Path.Combine(cacheDir, "guest");
         Directory.CreateDirectory(root);
         // The newest kernel already unpacked wins; otherwise fetch the one Debian's cloud metapackage points at.
-        var existing = Directory.GetDirectories(root, "linux-*").Where(d => System.IO.File.Exists(System.IO.Path.Combine(d, "vmlinuz"))).Order().LastOrDefault();
+        var existing = Directory.GetDirectories(root, "linux-*")
+            .Where(d => System.IO.File.Exists(System.IO.Path.Combine(d, "vmlinuz"))
+                && Modules.All(m => System.IO.File.Exists(System.IO.Path.Combine(d, "mod", System.IO.Path.GetFileName(m)))))
+            .Order().LastOrDefault();
         if (existing is null)
         {
             string deps = await Run("apt-cache", ["depends", "linux-image-cloud-amd64"], null, ct).ConfigureAwait(false);
@@ -97,6 +102,9 @@ internal static class GuestImages
                 await Run("dpkg-deb", ["-x", deb, System.IO.Path.Combine(tmp, "x")], null, ct).ConfigureAwait(false);
                 string dest = System.IO.Path.Combine(root, $"linux-{version}");
                 string staging = dest + ".tmp";
+                // An older cache of the same kernel lacks modules added since: replace it whole.
+                if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+                if (Directory.Exists(dest)) Directory.Delete(dest, recursive: true);
                 Directory.CreateDirectory(System.IO.Path.Combine(staging, "mod"));
                 System.IO.File.Copy(System.IO.Path.Combine(tmp, "x", "boot", $"vmlinuz-{version}"), System.IO.Path.Combine(staging, "vmlinuz"));
                 foreach (var m in Modules)
