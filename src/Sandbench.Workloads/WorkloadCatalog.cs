@@ -67,7 +67,7 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         byte[] source = ReadResource(entry.Source);
         string program = entry.Binary;
         string gcc = FindCompiler();
-        string compilerVersion = (await RunAsync(gcc, ["-dumpfullversion"], ct).ConfigureAwait(false)).Trim();
+        string compilerVersion = (await BuildTools.RunAsync(gcc, ["-dumpfullversion"], ct).ConfigureAwait(false)).Trim();
         string hash = Convert.ToHexStringLower(SHA256.HashData(
             [.. source, .. Encoding.UTF8.GetBytes(string.Join(' ', CompilerFlags) + "|" + compilerVersion)]))[..16];
 
@@ -86,7 +86,7 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
                 File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\n");
                 string src = Path.Combine(tmp, program + ".c");
                 await File.WriteAllBytesAsync(src, source, ct).ConfigureAwait(false);
-                await RunAsync(gcc, [.. CompilerFlags, "-o", Path.Combine(rootfs, "bin", program), src], ct).ConfigureAwait(false);
+                await BuildTools.RunAsync(gcc, [.. CompilerFlags, "-o", Path.Combine(rootfs, "bin", program), src], ct).ConfigureAwait(false);
                 try
                 {
                     Directory.Move(tmp, dir);
@@ -118,18 +118,5 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
             if (dir.Length > 0 && File.Exists(Path.Combine(dir, "gcc"))) return Path.Combine(dir, "gcc");
         throw new SandbenchException("gcc not found: workloads are built with 'gcc -static' (apt-get install gcc libc6-dev)");
-    }
-
-    private static async Task<string> RunAsync(string file, IEnumerable<string> args, CancellationToken ct)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        await p.WaitForExitAsync(ct).ConfigureAwait(false);
-        if (p.ExitCode != 0)
-            throw new SandbenchException($"building a workload failed: {Path.GetFileName(file)} exited {p.ExitCode}: {(await stderr.ConfigureAwait(false)).Trim()}");
-        return await stdout.ConfigureAwait(false);
     }
 }

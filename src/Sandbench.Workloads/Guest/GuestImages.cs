@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -89,7 +88,7 @@ internal static class GuestImages
             .Order().LastOrDefault();
         if (existing is null)
         {
-            string deps = await Run("apt-cache", ["depends", "linux-image-cloud-amd64"], null, ct).ConfigureAwait(false);
+            string deps = await BuildTools.RunAsync("apt-cache", ["depends", "linux-image-cloud-amd64"], ct).ConfigureAwait(false);
             string pkg = deps.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("Depends: linux-image-", StringComparison.Ordinal))
                 .Select(l => l["Depends: ".Length..]).FirstOrDefault()
                 ?? throw new SandbenchException("no Debian cloud kernel package found (apt-get update; apt-cache depends linux-image-cloud-amd64)");
@@ -97,9 +96,9 @@ internal static class GuestImages
             string tmp = Directory.CreateTempSubdirectory("sandbench-kernel-").FullName;
             try
             {
-                await Run("apt-get", ["download", pkg + "-unsigned"], tmp, ct).ConfigureAwait(false);
+                await BuildTools.RunAsync("apt-get", ["download", pkg + "-unsigned"], ct, cwd: tmp).ConfigureAwait(false);
                 string deb = Directory.GetFiles(tmp, "*.deb").Single();
-                await Run("dpkg-deb", ["-x", deb, System.IO.Path.Combine(tmp, "x")], null, ct).ConfigureAwait(false);
+                await BuildTools.RunAsync("dpkg-deb", ["-x", deb, System.IO.Path.Combine(tmp, "x")], ct).ConfigureAwait(false);
                 string dest = System.IO.Path.Combine(root, $"linux-{version}");
                 string staging = dest + ".tmp";
                 // An older cache of the same kernel lacks modules added since: replace it whole.
@@ -160,19 +159,5 @@ internal static class GuestImages
             System.IO.File.Move(tmp, path, overwrite: true);
         }
         return (path, new FileInfo(path).Length);
-    }
-
-    private static async Task<string> Run(string file, string[] args, string? cwd, CancellationToken ct)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (cwd is not null) psi.WorkingDirectory = cwd;
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new SandbenchException($"cannot run {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        await p.WaitForExitAsync(ct).ConfigureAwait(false);
-        if (p.ExitCode != 0)
-            throw new SandbenchException($"{file} {string.Join(' ', args)} failed: {(await stderr.ConfigureAwait(false)).Trim().Split('\n').LastOrDefault()}");
-        return await stdout.ConfigureAwait(false);
     }
 }
