@@ -1,4 +1,5 @@
 using Sandbench.Core.Runtimes;
+using Sandbench.Core.Timing;
 using Sandbench.Runtimes.Native;
 
 namespace Sandbench.Runtimes;
@@ -26,8 +27,15 @@ internal sealed class ChildSandbox : ISandbox
     /// work beside the start-up being measured. <c>clean</c> finds the processes by the
     /// <see cref="SandboxEnvironment.Marker"/> in their environment.
     /// </summary>
-    public static void Register(SandboxSpec spec, SandboxLedger ledger) =>
+    private static void Register(SandboxSpec spec, SandboxLedger ledger) =>
         ledger.Record(new LedgerEntry(spec.Name, null, spec.WorkDir));
+
+    /// <summary>Records the sandbox, then spawns its process, marking <see cref="Phases.Spawn"/> right before posix_spawn.</summary>
+    public static ChildProcess Spawn(SandboxSpec spec, SandboxLedger ledger, PhaseClock phases, SpawnOptions options)
+    {
+        Register(spec, ledger);
+        return ChildProcess.Start(options, () => phases.Mark(Phases.Spawn));
+    }
 
     public static ChildSandbox Track(SandboxSpec spec, ChildProcess child, SandboxLedger ledger) => new(spec.Name, child, ledger);
 

@@ -1,3 +1,4 @@
+using Sandbench.Core.Host;
 using Sandbench.Core.Runtimes;
 using Sandbench.Runtimes.Native;
 using Sandbench.Runtimes.Oci;

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Sandbench.Core;
+using Sandbench.Core.Host;
 using Sandbench.Core.Workloads;
 
 namespace Sandbench.Workloads;
@@ -113,10 +114,6 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         return m.ToArray();
     }
 
-    private static string FindCompiler()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
-            if (dir.Length > 0 && File.Exists(Path.Combine(dir, "gcc"))) return Path.Combine(dir, "gcc");
-        throw new SandbenchException("gcc not found: workloads are built with 'gcc -static' (apt-get install gcc libc6-dev)");
-    }
+    private static string FindCompiler() => Executables.Find("gcc")
+        ?? throw new SandbenchException("gcc not found: workloads are built with 'gcc -static' (apt-get install gcc libc6-dev)");
 }

@@ -1,3 +1,4 @@
+using Sandbench.Core.Host;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Plans;
 using Sandbench.Core.Runtimes;

@@ -1,3 +1,4 @@
+using Sandbench.Core.Host;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Timing;
 using Sandbench.Core.Workloads;
@@ -38,8 +39,7 @@ public sealed class BwrapRuntime(RuntimeProfile profile, SandboxLedger ledger) :
         var argv = Argv(spec.Artifact, spec.Artifact.ArgsWith(spec.Args)).ToList();
         argv[0] = bin;
         var env = SandboxEnvironment.For(spec);
-        ChildSandbox.Register(spec, ledger);
-        var child = ChildProcess.Start(new SpawnOptions(bin, argv, env, spec.ListenSocket, spec.OutputPath), () => phases.Mark(Phases.Spawn));
+        var child = ChildSandbox.Spawn(spec, ledger, phases, new SpawnOptions(bin, argv, env, spec.ListenSocket, spec.OutputPath));
         return Task.FromResult<ISandbox>(ChildSandbox.Track(spec, child, ledger));
     }
 

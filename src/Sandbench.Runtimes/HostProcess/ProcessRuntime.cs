@@ -24,9 +24,8 @@ public sealed class ProcessRuntime(RuntimeProfile profile, SandboxLedger ledger)
     {
         ct.ThrowIfCancellationRequested();
         var env = SandboxEnvironment.For(spec);
-        ChildSandbox.Register(spec, ledger);
-        var child = ChildProcess.Start(new SpawnOptions(spec.Artifact.BinaryPath, [spec.Artifact.BinaryPath, .. spec.Artifact.ArgsWith(spec.Args)],
-            env, spec.ListenSocket, spec.OutputPath), () => phases.Mark(Phases.Spawn));
+        var child = ChildSandbox.Spawn(spec, ledger, phases, new SpawnOptions(spec.Artifact.BinaryPath,
+            [spec.Artifact.BinaryPath, .. spec.Artifact.ArgsWith(spec.Args)], env, spec.ListenSocket, spec.OutputPath));
         return Task.FromResult<ISandbox>(ChildSandbox.Track(spec, child, ledger));
     }
 }

@@ -1,3 +1,4 @@
+using Sandbench.Core.Host;
 using System.Security.Cryptography;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Timing;

@@ -1,3 +1,4 @@
+using Sandbench.Core.Host;
 using System.Globalization;
 using System.Net.Sockets;
 using Sandbench.Core.Runtimes;
@@ -151,8 +152,7 @@ public sealed class QemuRuntime(RuntimeProfile profile, SandboxLedger ledger, IA
 
         var env = SandboxEnvironment.For(spec);
         env.Remove("LISTEN_FDS");
-        ChildSandbox.Register(spec, ledger);
-        var child = ChildProcess.Start(new SpawnOptions(bin, argv, env, null, spec.OutputPath), () => phases.Mark(Phases.Spawn));
+        var child = ChildSandbox.Spawn(spec, ledger, phases, new SpawnOptions(bin, argv, env, null, spec.OutputPath));
         var details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["accel"] = accel,
