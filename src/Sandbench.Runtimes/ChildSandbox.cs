@@ -50,6 +50,13 @@ internal sealed class ChildSandbox : ISandbox
         return false;
     }
 
+    public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct)
+    {
+        if (!_child.WaitForExit(timeout, ct)) return null;
+        int status = _child.Status ?? 0;
+        return new SandboxExit(Libc.Exited(status) && Libc.ExitCode(status) == 0, $"the sandbox's process {Libc.DescribeStatus(status)}");
+    }
+
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -160,6 +160,7 @@ public sealed partial class SqliteResultStore : IResultStore
                 }
             }
 
+            InsertResources(tx, id, trial.Resources);
             tx.Commit();
             return id;
         }

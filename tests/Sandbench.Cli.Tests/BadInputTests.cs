@@ -31,6 +31,19 @@ public sealed class BadInputTests : IDisposable
         Assert.False(File.Exists(_h.Db));
     }
 
+    [Theory]
+    [InlineData("--sample-interval", "often", "--sample-interval takes a duration such as 10ms")]
+    [InlineData("--runtimes", "qemu,vmware", "--runtimes: unknown runtime 'vmware'")]
+    [InlineData("--iterations", "0", "--iterations must be from 1 to 100000")]
+    public async Task Boot_BadFlagValue_Exits2WithTheReason(string flag, string value, string expected)
+    {
+        var (code, _, err) = await _h.RunAsync("boot", flag, value, "--db", _h.Db);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+        Assert.False(File.Exists(_h.Db));
+    }
+
     [Fact]
     public async Task Root_UnknownVerb_Exits2()
     {

@@ -44,6 +44,30 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
+    public async Task Boot_ProcessAndQemu_StoresTimesMemoryAndResourceSeries()
+    {
+        if (!CliHarness.IsRoot || !CliHarness.Installed("qemu-system-x86_64")) Assert.Skip("needs root and qemu-system-x86_64");
+
+        var (code, stdout, err) = await _h.RunAsync("boot", "--runtimes", "process,qemu", "-n", "1", "--warmup", "0", "--db", _h.Db);
+
+        Assert.True(code == 0, stdout + err);
+        Assert.Contains("boot ms", stdout, StringComparison.Ordinal);
+        Assert.Contains("peak RSS MiB", stdout, StringComparison.Ordinal);
+        Assert.Contains("guest-init", stdout, StringComparison.Ordinal);
+        var metrics = _h.Query("SELECT t.runtime || ' ' || s.metric FROM samples s JOIN trials t ON t.id = s.trial_id", r => r.GetString(0));
+        foreach (var m in new[] { "qemu run_ns", "qemu boot_ns", "qemu vmm_start_ns", "qemu image_bytes", "qemu rss_peak_bytes", "process run_ns" })
+            Assert.Contains(m, metrics);
+        var readings = _h.Query("SELECT t.runtime, COUNT(*) FROM resources r JOIN trials t ON t.id = r.trial_id GROUP BY t.runtime",
+            r => (r.GetString(0), r.GetInt64(1)));
+        Assert.Contains(readings, x => x.Item1 == "qemu" && x.Item2 >= 10);
+        var show = await _h.RunAsync("show", "--db", _h.Db, "--json");
+        using var json = JsonDocument.Parse(show.Out);
+        var boot = json.RootElement.GetProperty("boot").EnumerateArray().ToList();
+        Assert.Equal(["process", "qemu"], boot.Select(b => b.GetProperty("runtime").GetString()));
+        Assert.Equal(1, boot[1].GetProperty("bootMs").GetProperty("n").GetInt32());
+    }
+
+    [Fact]
     public async Task ColdStart_UnusableRuntime_IsSkippedWithItsReasonOrRefusedWhenStrict()
     {
         if (!CliHarness.IsRoot || !CliHarness.Installed("crun")) Assert.Skip("needs root and crun");

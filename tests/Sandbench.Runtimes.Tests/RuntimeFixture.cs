@@ -45,16 +45,22 @@ public sealed class RuntimeFixture : IDisposable
         return runtime;
     }
 
-    public async Task<TrialOutcome> ColdStartAsync(IRuntime runtime, string workload = "hello", ExperimentSpec? spec = null,
-        CancellationToken? ct = null)
+    public Task<TrialOutcome> ColdStartAsync(IRuntime runtime, string workload = "hello", ExperimentSpec? spec = null,
+        CancellationToken? ct = null) =>
+        TrialAsync(new ColdStartExperiment(), runtime, workload, spec ?? ExperimentSpec.ColdStartDefaults with { Timeout = TimeSpan.FromSeconds(20) }, ct);
+
+    public Task<TrialOutcome> BootAsync(IRuntime runtime, string workload = "hello", ExperimentSpec? spec = null) =>
+        TrialAsync(new BootExperiment(), runtime, workload,
+            spec ?? ExperimentSpec.ColdStartDefaults with { Type = "boot", Timeout = TimeSpan.FromSeconds(30), SampleInterval = TimeSpan.FromMilliseconds(5) }, null);
+
+    private async Task<TrialOutcome> TrialAsync(IExperiment experiment, IRuntime runtime, string workload, ExperimentSpec spec, CancellationToken? ct)
     {
-        spec ??= ExperimentSpec.ColdStartDefaults with { Timeout = TimeSpan.FromSeconds(20) };
         var artifact = await Catalog.GetAsync(workload, TestContext.Current.CancellationToken);
         string name = $"sb-t{Guid.NewGuid().ToString("N")[..7]}-1";
         string work = Path.Combine(Root, name);
         Directory.CreateDirectory(work);
         var trial = new TrialPlan(spec, runtime.Profile, workload, 0, false);
-        var outcome = await new ColdStartExperiment().RunAsync(
+        var outcome = await experiment.RunAsync(
             new TrialContext(trial, runtime, artifact, name, work, MonotonicClock.System), ct ?? TestContext.Current.CancellationToken);
         LastName = name;
         return outcome;

@@ -25,9 +25,12 @@ internal static class ProgressView
     private static void Skipped(RuntimeProbe p) =>
         AnsiConsole.MarkupLineInterpolated($"[yellow]skipping {p.Name}[/]: {p.Reason} ([grey]{p.InstallHint}[/])");
 
-    private static string Line(TrialRecord r) => r.Status == TrialStatus.Ok && r.Sample(ColdStartExperiment.Metric) is { } ns
-        ? string.Create(CultureInfo.InvariantCulture, $"{ns / 1e6:0.00} ms")
-        : $"{r.Status.ToString().ToLowerInvariant()}: {r.Error}";
+    /// <summary>The trial's headline figure (cold start; a boot's time to run and time to boot), or why it failed.</summary>
+    private static string Line(TrialRecord r) => r.Status != TrialStatus.Ok ? $"{r.Status.ToString().ToLowerInvariant()}: {r.Error}"
+        : r.Sample(ColdStartExperiment.Metric) is { } ns ? string.Create(CultureInfo.InvariantCulture, $"{ns / 1e6:0.00} ms")
+        : r.Sample(BootExperiment.RunMetric) is { } run ? string.Create(CultureInfo.InvariantCulture,
+            $"run {run / 1e6:0.0} ms{(r.Sample(BootExperiment.BootMetric) is { } boot ? $", boot {boot / 1e6:0.0} ms" : "")}")
+        : "ok";
 
     private sealed class BarObserver(ProgressContext ctx) : IRunObserver
     {

@@ -28,9 +28,12 @@ internal static class ResultView
         var trials = store.Trials(run.Id);
         var results = RunAnalysis.ColdStart(trials);
         var phases = RunAnalysis.PhaseBreakdowns(trials);
+        var boot = RunAnalysis.Boot(trials);
+        var bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases }, JsonOutput.Options));
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases },
+                JsonOutput.Options));
             return;
         }
 
@@ -40,6 +43,14 @@ internal static class ResultView
             AnsiConsole.MarkupLine("[yellow]this run has no trials[/]");
             return;
         }
+        if (results.Count > 0) PrintColdStart(results);
+        PrintPhases(phases, "cold-start phases");
+        if (boot.Count > 0) BootView.Print(boot);
+        PrintPhases(bootPhases, "boot phases");
+    }
+
+    private static void PrintColdStart(IReadOnlyList<RuntimeResult> results)
+    {
         var table = new Table().Title("cold start: spawn → first response byte (ms)");
         foreach (var c in new[] { "runtime", "n", "mean", "min", "p50", "p90", "p99", "max", "stddev", "95% CI of mean", "failed", "readiness" })
             table.AddColumn(new TableColumn(c) { Alignment = c is "runtime" or "readiness" or "95% CI of mean" ? Justify.Left : Justify.Right });
@@ -57,11 +68,14 @@ internal static class ResultView
         AnsiConsole.Write(table);
         foreach (var r in results.Where(r => r.Errors.Count > 0))
             foreach (var e in r.Errors) AnsiConsole.MarkupLineInterpolated($"[red]{r.Runtime}[/]: {e}");
+    }
 
+    private static void PrintPhases(IReadOnlyList<PhaseBreakdown> phases, string what)
+    {
         if (phases.Count == 0) return;
         var names = phases.SelectMany(p => p.Phases.Select(x => x.Name)).Distinct()
             .OrderBy(RunAnalysis.CanonicalRank).ToList();
-        var pt = new Table().Title("phases: median ms since spawn (+ median ms since the runtime's previous phase)");
+        var pt = new Table().Title($"{what}: median ms since spawn (+ median ms since the runtime's previous phase)");
         pt.AddColumn("phase");
         foreach (var p in phases) pt.AddColumn(new TableColumn(Markup.Escape(p.Runtime)) { Alignment = Justify.Right });
         foreach (var n in names)

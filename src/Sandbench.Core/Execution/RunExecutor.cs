@@ -91,7 +91,7 @@ public sealed class RunExecutor(
                 foreach (var (k, v) in trial.Swept) parameters[k] = v;
                 var record = new TrialRecord(run.Id, trial.Spec.Type, trial.Runtime.Name, trial.Workload, parameters,
                     trial.Iteration, trial.Warmup, outcome.Status, outcome.Error, outcome.Readiness, outcome.ReadinessResolutionNs,
-                    started, origin, outcome.Phases, outcome.Samples);
+                    started, origin, outcome.Phases, outcome.Samples) { Resources = outcome.Resources };
                 store.AppendTrial(record);
                 done++;
                 if (outcome.Status != TrialStatus.Ok) failed++;

@@ -45,12 +45,16 @@ public sealed record TrialOutcome(
     long ReadinessResolutionNs,
     IReadOnlyList<KeyValuePair<string, long>> Phases,
     IReadOnlyList<KeyValuePair<string, double>> Samples,
-    IReadOnlyDictionary<string, string> Parameters);
+    IReadOnlyDictionary<string, string> Parameters)
+{
+    /// <summary>Memory and CPU of the sandbox's processes over time, when the experiment sampled them.</summary>
+    public IReadOnlyList<ResourceSample> Resources { get; init; } = [];
+}
 
 /// <summary>The one table of experiments.</summary>
 public static class ExperimentRegistry
 {
-    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment()];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
 

@@ -46,6 +46,9 @@ public sealed record ExperimentSpec(
     /// <summary>Runtime options to sweep: each combination of values runs as its own runtime variant.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Sweep { get; init; } = NoSweep;
 
+    /// <summary>How often the resources (memory, CPU) of a sandbox's processes are read, where the experiment samples them.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
 

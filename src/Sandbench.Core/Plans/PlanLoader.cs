@@ -12,7 +12,7 @@ namespace Sandbench.Core.Plans;
 public static partial class PlanLoader
 {
     private static readonly string[] TopKeys = ["name", "description", "runtimes", "workloads", "experiments"];
-    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep"];
+    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval"];
     private static readonly string[] ProfileBaseKeys = ["name", "kind", "extends"];
 
     private static readonly Dictionary<string, ReadinessMethod> ReadinessNames = new(StringComparer.Ordinal)
@@ -218,10 +218,15 @@ public static partial class PlanLoader
         var readiness = r.Enum(keys, "readiness", path, ReadinessNames);
         var spacing = r.Duration(keys, "retry-spacing", path, TimeSpan.FromMicroseconds(1), TimeSpan.FromSeconds(1));
         var order = r.Enum(keys, "order", path, OrderNames);
+        var sampling = r.Duration(keys, "sample-interval", path, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         var sweep = ReadSweep(r, keys, YamlReader.Join(path, "sweep"), catalog, runtimes);
         if (type is null) return null;
         return new ExperimentSpec(type, iterations ?? d.Iterations, warmup ?? d.Warmup, timeout ?? d.Timeout,
-            readiness ?? d.Readiness, spacing ?? d.RetrySpacing, order ?? d.Order) { Sweep = sweep };
+            readiness ?? d.Readiness, spacing ?? d.RetrySpacing, order ?? d.Order)
+        {
+            Sweep = sweep,
+            SampleInterval = sampling ?? d.SampleInterval,
+        };
     }
 
     /// <summary><c>sweep: {option: [values]}</c> — every runtime of the plan must take each swept option.</summary>

@@ -67,7 +67,17 @@ public sealed class SandboxSpec
 
     /// <summary>A directory the sandbox may use for its own files; removed by the caller.</summary>
     public required string WorkDir { get; init; }
+
+    /// <summary>
+    /// The workload runs its arguments to completion and the sandbox ends with it (a VM's guest powers
+    /// off once the workload exits); otherwise the workload serves until the sandbox is disposed.
+    /// </summary>
+    public bool RunToCompletion { get; init; }
 }
+
+/// <summary>How a sandbox ended on its own.</summary>
+/// <param name="Success">False when the workload or the sandbox reported a failure; null when the runtime cannot tell.</param>
+public sealed record SandboxExit(bool? Success, string Description);
 
 /// <summary>One running, isolated instance of a workload. Disposing it leaves nothing behind.</summary>
 public interface ISandbox : IAsyncDisposable
@@ -79,6 +89,21 @@ public interface ISandbox : IAsyncDisposable
 
     /// <summary>True (with a description) once the sandbox's main process has ended on its own. Never blocks.</summary>
     bool HasExited(out string reason);
+
+    /// <summary>
+    /// Blocks until the sandbox has ended on its own (its workload ran to completion); null when
+    /// <paramref name="timeout"/> passed first. The default polls <see cref="HasExited"/> every millisecond.
+    /// </summary>
+    SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            if (HasExited(out string reason)) return new SandboxExit(null, reason);
+            if (Environment.TickCount64 > deadline) return null;
+            if (ct.WaitHandle.WaitOne(1)) ct.ThrowIfCancellationRequested();
+        }
+    }
 
     /// <summary>Facts about this sandbox stored with the trial (accelerator used, image sizes ...).</summary>
     IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>();

@@ -17,6 +17,24 @@ public sealed record RuntimeResult(
     string Readiness,
     IReadOnlyList<string> Errors);
 
+/// <summary>Boot statistics of one runtime × workload in a run (times in ms, sizes in MiB).</summary>
+/// <param name="RunMs">Spawn to the sandbox's end.</param>
+/// <param name="BootMs">Guest let run (<c>cont</c>) to its init (VMs only).</param>
+/// <param name="VmmStartMs">Spawn to the VMM answering on its control socket (VMs only).</param>
+/// <param name="RssPeakMiB">Per trial, the largest RSS total of the sandbox's processes.</param>
+public sealed record BootResult(
+    string Runtime,
+    string Workload,
+    Summary? RunMs,
+    Summary? BootMs,
+    Summary? VmmStartMs,
+    Summary? ImageMiB,
+    Summary? RssPeakMiB,
+    Summary? PssPeakMiB,
+    int Failed,
+    int Warmups,
+    IReadOnlyList<string> Errors);
+
 /// <summary>Median time from spawn to each phase, and between consecutive phases (milliseconds).</summary>
 public sealed record PhaseBreakdown(string Runtime, string Workload, IReadOnlyList<PhaseStat> Phases);
 
@@ -34,9 +52,9 @@ public static class RunAnalysis
 
     private static readonly string[] Canonical =
     [
-        Phases.Spawn, Phases.RequestSent, Phases.Created, Phases.Started, Phases.VmmReady, Phases.Boot,
+        Phases.Spawn, Phases.RequestSent, Phases.Created, Phases.Started, Phases.VmmReady, Phases.VmmCommands, Phases.Boot,
         Phases.GuestKernel, Phases.GuestPrintkFreeing, Phases.GuestPrintkInit, Phases.GuestInit, Phases.GuestNet, Phases.WorkloadStart,
-        "workload-ready", Phases.Listening, Phases.FirstByte, Phases.Done,
+        "workload-ready", Phases.Listening, Phases.FirstByte, Phases.WorkloadExit, Phases.Exit, Phases.Done,
     ];
 
     public static IReadOnlyList<RuntimeResult> ColdStart(IReadOnlyList<TrialRecord> trials) =>
@@ -58,8 +76,26 @@ public static class RunAnalysis
                     measured.Count - ok.Count, g.Count(t => t.Warmup), readiness, errors);
             })];
 
-    public static IReadOnlyList<PhaseBreakdown> PhaseBreakdowns(IReadOnlyList<TrialRecord> trials) =>
-        [.. trials.Where(t => t.Experiment == "coldstart" && !t.Warmup && t.Status == TrialStatus.Ok)
+    public static IReadOnlyList<BootResult> Boot(IReadOnlyList<TrialRecord> trials) =>
+        [.. trials.Where(t => t.Experiment == "boot")
+            .GroupBy(t => (t.Runtime, t.Workload))
+            .OrderBy(g => g.Min(t => t.Id))
+            .Select(g =>
+            {
+                var measured = g.Where(t => !t.Warmup).ToList();
+                var ok = measured.Where(t => t.Status == TrialStatus.Ok && t.Sample(BootExperiment.RunMetric) is not null).ToList();
+                Summary? Of(string metric, double scale) => Summary.Of([.. ok.Select(t => t.Sample(metric)).OfType<double>()])?.Scale(scale);
+                const double MiB = 1.0 / (1 << 20);
+                return new BootResult(g.Key.Runtime, g.Key.Workload,
+                    Of(BootExperiment.RunMetric, 1e-6), Of(BootExperiment.BootMetric, 1e-6), Of(BootExperiment.VmmMetric, 1e-6),
+                    Of(BootExperiment.ImageMetric, MiB), Of(BootExperiment.RssPeakMetric, MiB), Of(BootExperiment.PssPeakMetric, MiB),
+                    measured.Count - ok.Count, g.Count(t => t.Warmup),
+                    [.. measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3)]);
+            })];
+
+    /// <summary>Phases of the successful measured trials of one experiment, per runtime × workload.</summary>
+    public static IReadOnlyList<PhaseBreakdown> PhaseBreakdowns(IReadOnlyList<TrialRecord> trials, string experiment = "coldstart") =>
+        [.. trials.Where(t => t.Experiment == experiment && !t.Warmup && t.Status == TrialStatus.Ok)
             .GroupBy(t => (t.Runtime, t.Workload))
             .OrderBy(g => g.Min(t => t.Id))
             .Select(g =>

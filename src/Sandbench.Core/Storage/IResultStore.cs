@@ -21,7 +21,18 @@ public interface IResultStore : IDisposable
     IReadOnlyList<TrialRecord> Trials(string runId);
 
     IReadOnlyDictionary<string, string> Environment(string runId);
+
+    /// <summary>The resource samples of one trial, in time order.</summary>
+    IReadOnlyList<ResourceSample> Resources(long trialId);
 }
+
+/// <summary>One reading of one process of a sandbox.</summary>
+/// <param name="TNs">Nanoseconds since the trial's origin (the spawn).</param>
+/// <param name="Pid">The host process id.</param>
+/// <param name="RssBytes">Resident set size; null when the process was gone or unreadable.</param>
+/// <param name="PssBytes">Proportional set size (shared pages divided among their sharers), from smaps_rollup.</param>
+/// <param name="CpuNs">User plus system CPU time consumed so far.</param>
+public sealed record ResourceSample(long TNs, int Pid, long? RssBytes, long? PssBytes, long? CpuNs);
 
 public enum RunStatus
 {
@@ -79,6 +90,9 @@ public sealed record TrialRecord(
 {
     /// <summary>Database id, set when read back.</summary>
     public long Id { get; init; }
+
+    /// <summary>Memory and CPU of the sandbox's processes sampled over time (appended with the trial; not read back with it).</summary>
+    public IReadOnlyList<ResourceSample> Resources { get; init; } = [];
 
     public double? Sample(string metric) =>
         Samples.Where(s => s.Key == metric).Select(s => (double?)s.Value).FirstOrDefault();

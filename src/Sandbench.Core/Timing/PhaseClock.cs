@@ -72,11 +72,15 @@ public static class Phases
     public const string Listening = "listening";
     public const string RequestSent = "request-sent";
     public const string FirstByte = "first-byte";
+    /// <summary>The sandbox ended on its own (its workload ran to completion; a VM's VMM exited after the guest powered off).</summary>
+    public const string Exit = "exit";
     /// <summary>Teardown finished: nothing of the sandbox is left.</summary>
     public const string Done = "done";
 
     /// <summary>A VMM answers on its control socket (QMP greeting, API socket ready).</summary>
     public const string VmmReady = "vmm-ready";
+    /// <summary>The VMM answers commands (QMP capabilities negotiated): its machine is built and it can start the guest.</summary>
+    public const string VmmCommands = "vmm-commands";
     /// <summary>The guest was let run (QMP <c>cont</c>, Firecracker <c>InstanceStart</c>).</summary>
     public const string Boot = "boot";
     /// <summary>The first byte on the guest's serial console.</summary>
@@ -89,4 +93,6 @@ public static class Phases
     public const string GuestPrintkInit = "guest-printk-init";
     /// <summary>"Freeing unused kernel memory" by the guest's printk clock, placed at boot + its printk time.</summary>
     public const string GuestPrintkFreeing = "guest-printk-freeing";
+    /// <summary>The guest's workload exited (init's marker, host arrival time).</summary>
+    public const string WorkloadExit = "workload-exit";
 }

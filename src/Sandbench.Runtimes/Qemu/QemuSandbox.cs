@@ -24,6 +24,7 @@ internal sealed class QemuSandbox(string name, ChildProcess child, SandboxLedger
     {
         _qmp = await QmpClient.ConnectAsync(qmp, phases.Clock.NowNs, ct).ConfigureAwait(false);
         phases.MarkAt(Phases.VmmReady, _qmp.GreetingNs);
+        phases.MarkAt(Phases.VmmCommands, _qmp.CommandsNs);
         _console = new SerialConsole(serial, phases, serialLog);
     }
 
@@ -43,6 +44,19 @@ internal sealed class QemuSandbox(string name, ChildProcess child, SandboxLedger
             if (HasExited(out string reason)) throw new InvalidOperationException(reason);
             if (phases.Clock.NowNs() > deadlineNs) return false;
         }
+    }
+
+    /// <summary>Waits for QEMU to exit after the guest powered off; a clean end needs both the guest's workload and QEMU to exit 0.</summary>
+    public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct)
+    {
+        if (!child.WaitForExit(timeout, ct)) return null;
+        // The console thread has read everything once QEMU closed it.
+        _console?.Drain(TimeSpan.FromSeconds(5));
+        int status = child.Status ?? 0;
+        int? guest = _console?.WorkloadExitCode;
+        bool ok = Libc.Exited(status) && Libc.ExitCode(status) == 0 && guest == 0;
+        string said = guest is { } g ? $"the guest's workload exited with code {g}" : "the guest did not report its workload's exit";
+        return new SandboxExit(ok, $"{said}; qemu {Libc.DescribeStatus(status)}");
     }
 
     public string Diagnose() => _console?.Tail() is { Length: > 0 } tail ? $"console: {tail}" : "";

@@ -42,6 +42,9 @@ internal sealed partial class SerialConsole : IDisposable
 
     public bool IsReady => _ready.IsSet;
 
+    /// <summary>The workload's exit status as the guest's init reported it (run-to-completion guests), else null.</summary>
+    public int? WorkloadExitCode { get; private set; }
+
     /// <summary>The last lines, for error messages (a kernel panic says why).</summary>
     public string Tail()
     {
@@ -101,6 +104,12 @@ internal sealed partial class SerialConsole : IDisposable
             _phases.MarkAt(Phases.Listening, at);
             _ready.Set();
         }
+        else if (line.StartsWith("sandbench-exit ", StringComparison.Ordinal))
+        {
+            _phases.MarkAt(Phases.WorkloadExit, at);
+            if (int.TryParse(line["sandbench-exit ".Length..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int code))
+                WorkloadExitCode = code;
+        }
         else if (Printk().Match(line) is { Success: true } m && ContNs > 0)
         {
             double seconds = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
@@ -112,6 +121,9 @@ internal sealed partial class SerialConsole : IDisposable
                 _phases.MarkAt(Phases.GuestPrintkFreeing, ContNs + (long)(seconds * 1e9));
         }
     }
+
+    /// <summary>Waits until the console's reader has seen the end of the stream (QEMU exited and closed it).</summary>
+    public bool Drain(TimeSpan timeout) => _thread.Join(timeout);
 
     public void Dispose()
     {

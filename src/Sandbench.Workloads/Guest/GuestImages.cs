@@ -24,6 +24,9 @@ internal static class GuestImages
     ];
 
     public const string InitMarker = "sandbench-init";
+
+    /// <summary>Printed by init, with the workload's exit status, before it powers the guest off (run mode).</summary>
+    public const string ExitMarker = "sandbench-exit";
     public const string NetMarker = "sandbench-net";
 
     /// <summary>
@@ -58,6 +61,8 @@ internal static class GuestImages
     /// <summary>
     /// The /init script: markers go to the console, then the workload replaces it as PID 1. Kernel
     /// messages stop reaching the console once init runs, so they cannot split a marker line.
+    /// Given <c>run ARGS...</c> (the kernel passes what follows <c>--</c> on its command line to init),
+    /// init runs the workload with ARGS to completion, prints its exit status and powers the guest off.
     /// </summary>
     public static string InitScript(string binary, IReadOnlyList<string> args, IReadOnlyList<string> moduleOrder) =>
         $"""
@@ -73,6 +78,12 @@ internal static class GuestImages
         /bin/busybox ip route add default via 10.0.2.2
         /bin/busybox echo {NetMarker}
         export PORT=8080
+        if [ "$1" = run ]; then
+            shift
+            {binary} {string.Join(' ', args)} "$@"
+            /bin/busybox echo {ExitMarker} $?
+            /bin/busybox poweroff -f
+        fi
         exec {binary} {string.Join(' ', args)}
 
         """;

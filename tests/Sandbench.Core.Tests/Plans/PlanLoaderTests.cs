@@ -228,6 +228,36 @@ public sealed partial class PlanLoaderTests
     }
 
     [Fact]
+    public void Load_SampleInterval_ReadAndDefaulted()
+    {
+        var plan = Load("""
+            name: p
+            runtimes: [runc]
+            experiments:
+              - type: coldstart
+                sample-interval: 25ms
+              - type: coldstart
+            """);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(25), plan.Experiments[0].SampleInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), plan.Experiments[1].SampleInterval);
+    }
+
+    [Fact]
+    public void Load_SampleIntervalOutOfRange_NamesTheRange()
+    {
+        var e = LoadFails("""
+            name: p
+            runtimes: [runc]
+            experiments:
+              - type: coldstart
+                sample-interval: 500us
+            """);
+
+        Assert.Equal(["plan.yaml:5:22: experiments[0].sample-interval: must be from 1ms to 60s, got 500us"], e.Problems);
+    }
+
+    [Fact]
     public void Load_OutOfRangeDuration_NamesTheRange()
     {
         var e = LoadFails("""

@@ -216,8 +216,9 @@ public sealed class RunAnalysisTests
     [Theory]
     [InlineData(Phases.Spawn, 0)]
     [InlineData(Phases.RequestSent, 1)]
-    [InlineData(Phases.Done, 15)]
-    [InlineData("something-new", 16)]
+    [InlineData(Phases.VmmCommands, 5)]
+    [InlineData(Phases.Done, 18)]
+    [InlineData("something-new", 19)]
     public void CanonicalRank_Phase_ReturnsItsPlace(string phase, int expected) =>
         Assert.Equal(expected, RunAnalysis.CanonicalRank(phase));
 }

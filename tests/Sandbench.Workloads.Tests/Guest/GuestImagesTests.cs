@@ -47,6 +47,21 @@ public sealed class GuestImagesTests
         Assert.Contains("for m in virtio_ring virtio; do /bin/busybox insmod /lib/mod/$m.ko; done", init, StringComparison.Ordinal);
         Assert.Contains("echo sandbench-net", init, StringComparison.Ordinal);
         Assert.Contains("echo 1 > /proc/sys/kernel/printk", init, StringComparison.Ordinal);
-        Assert.EndsWith("export PORT=8080\nexec /bin/hello --hang\n", init, StringComparison.Ordinal);
+        Assert.EndsWith("fi\nexec /bin/hello --hang\n", init, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InitScript_RunMode_RunsTheWorkloadWithInitsArgumentsReportsItsStatusAndPowersOff()
+    {
+        string init = GuestImages.InitScript("/bin/hello", [], ["virtio"]);
+
+        Assert.Contains("""
+            if [ "$1" = run ]; then
+                shift
+                /bin/hello  "$@"
+                /bin/busybox echo sandbench-exit $?
+                /bin/busybox poweroff -f
+            fi
+            """, init, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,51 @@
+using Microsoft.Data.Sqlite;
+using Sandbench.Core.Storage;
+
+namespace Sandbench.Store;
+
+/// <summary>Resource samples: memory and CPU of a sandbox's processes over time, one row per process per reading.</summary>
+public sealed partial class SqliteResultStore
+{
+    private void InsertResources(SqliteTransaction tx, long trialId, IReadOnlyList<ResourceSample> resources)
+    {
+        if (resources.Count == 0) return;
+        using var insert = Command(tx, """
+            INSERT INTO resources (trial_id, t_ns, pid, rss, pss, cpu_ns) VALUES ($trial_id, $t_ns, $pid, $rss, $pss, $cpu_ns);
+            """);
+        insert.Parameters.AddWithValue("$trial_id", trialId);
+        var t = insert.Parameters.Add("$t_ns", SqliteType.Integer);
+        var pid = insert.Parameters.Add("$pid", SqliteType.Integer);
+        var rss = insert.Parameters.Add("$rss", SqliteType.Integer);
+        var pss = insert.Parameters.Add("$pss", SqliteType.Integer);
+        var cpu = insert.Parameters.Add("$cpu_ns", SqliteType.Integer);
+        foreach (var r in resources)
+        {
+            t.Value = r.TNs;
+            pid.Value = r.Pid;
+            rss.Value = (object?)r.RssBytes ?? DBNull.Value;
+            pss.Value = (object?)r.PssBytes ?? DBNull.Value;
+            cpu.Value = (object?)r.CpuNs ?? DBNull.Value;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    public IReadOnlyList<ResourceSample> Resources(long trialId)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var query = Command(null, "SELECT t_ns, pid, rss, pss, cpu_ns FROM resources WHERE trial_id = $id ORDER BY t_ns, pid;");
+            query.Parameters.AddWithValue("$id", trialId);
+            using var reader = query.ExecuteReader();
+            var list = new List<ResourceSample>();
+            while (reader.Read())
+            {
+                list.Add(new ResourceSample(reader.GetInt64(0), reader.GetInt32(1),
+                    reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                    reader.IsDBNull(3) ? null : reader.GetInt64(3),
+                    reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+            }
+            return list;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Sandbench.Core.Storage;
+using static Sandbench.Store.Tests.TestData;
+
+namespace Sandbench.Store.Tests;
+
+public sealed class ResourcesTests
+{
+    [Fact]
+    public void AppendTrial_WithResources_ReadBackInTimeOrderWithNulls()
+    {
+        using var dir = new TempDirectory();
+        using var store = SqliteResultStore.Open(dir.File("results.db"));
+        store.BeginRun(Run("r1"), new Dictionary<string, string>());
+        ResourceSample[] readings =
+        [
+            new(20_000_000, 4242, 230_000_000, 228_000_000, 1_500_000_000),
+            new(10_000_000, 4242, 12_000_000, null, null),
+            new(10_000_000, 4243, 3_000_000, 1_000_000, 20_000_000),
+        ];
+
+        long id = store.AppendTrial(Trial("r1") with { Resources = readings });
+        long other = store.AppendTrial(Trial("r1", iteration: 1));
+
+        Assert.Equal([readings[1], readings[2], readings[0]], store.Resources(id));
+        Assert.Empty(store.Resources(other));
+    }
+
+    [Fact]
+    public void Resources_UnknownTrial_Empty()
+    {
+        using var dir = new TempDirectory();
+        using var store = SqliteResultStore.Open(dir.File("results.db"));
+
+        Assert.Empty(store.Resources(99));
+    }
+}
