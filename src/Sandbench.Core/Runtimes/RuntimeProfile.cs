@@ -7,8 +7,10 @@ public static class RuntimeKinds
     public const string Bwrap = "bwrap";
     public const string Oci = "oci";
     public const string Qemu = "qemu";
+    public const string Firecracker = "firecracker";
+    public const string CloudHypervisor = "cloud-hypervisor";
 
-    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu];
+    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu, Firecracker, CloudHypervisor];
 }
 
 /// <summary>

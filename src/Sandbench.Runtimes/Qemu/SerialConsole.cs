@@ -14,7 +14,9 @@ namespace Sandbench.Runtimes.Qemu;
 /// </summary>
 internal sealed partial class SerialConsole : IDisposable
 {
-    private readonly Socket _socket;
+    private readonly Func<byte[], int> _receive;
+    private readonly Action _close;
+    private readonly bool _firstByteIsKernel;
     private readonly PhaseClock _phases;
     private readonly StreamWriter _log;
     private readonly Thread _thread;
@@ -26,8 +28,19 @@ internal sealed partial class SerialConsole : IDisposable
     private static partial Regex Printk();
 
     public SerialConsole(Socket socket, PhaseClock phases, string logPath)
+        : this(socket.Receive, () => Close(socket), phases, logPath, firstByteIsKernel: true)
     {
-        _socket = socket;
+    }
+
+    /// <param name="receive">Reads the next bytes (blocking); 0 at the end.</param>
+    /// <param name="close">Makes a blocked <paramref name="receive"/> return.</param>
+    /// <param name="firstByteIsKernel">False where the VMM writes its own log to the same stream (Firecracker's
+    /// stdout): the guest kernel's first sign of life is then its first printk line after boot.</param>
+    public SerialConsole(Func<byte[], int> receive, Action close, PhaseClock phases, string logPath, bool firstByteIsKernel)
+    {
+        _receive = receive;
+        _close = close;
+        _firstByteIsKernel = firstByteIsKernel;
         _phases = phases;
         _log = new StreamWriter(logPath, append: false, Encoding.UTF8) { AutoFlush = false };
         _thread = new Thread(Pump) { IsBackground = true, Name = "serial console" };
@@ -56,10 +69,10 @@ internal sealed partial class SerialConsole : IDisposable
         try
         {
             int n;
-            while ((n = _socket.Receive(buffer)) > 0)
+            while ((n = _receive(buffer)) > 0)
             {
                 long at = _phases.Clock.NowNs();
-                if (first)
+                if (first && _firstByteIsKernel)
                 {
                     _phases.MarkAt(Phases.GuestKernel, at);
                     first = false;
@@ -75,9 +88,9 @@ internal sealed partial class SerialConsole : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
-            // QEMU closed the console: the VM is gone.
+            // The VMM closed the console: the VM is gone.
         }
         finally
         {
@@ -93,6 +106,7 @@ internal sealed partial class SerialConsole : IDisposable
             _tail.Enqueue(line);
             if (_tail.Count > 3) _tail.Dequeue();
         }
+        if (!_firstByteIsKernel && ContNs > 0 && Printk().IsMatch(line)) _phases.MarkAt(Phases.GuestKernel, at);
         if (line.Contains("sandbench-init", StringComparison.Ordinal)) _phases.MarkAt(Phases.GuestInit, at);
         else if (line.Contains("sandbench-net", StringComparison.Ordinal)) _phases.MarkAt(Phases.GuestNet, at);
         else if (line.Contains("sandbench-start", StringComparison.Ordinal)) _phases.MarkAt(Phases.WorkloadStart, at);
@@ -113,16 +127,21 @@ internal sealed partial class SerialConsole : IDisposable
         }
     }
 
-    public void Dispose()
+    private static void Close(Socket socket)
     {
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            socket.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
         {
         }
-        _socket.Dispose();
+        socket.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _close();
         _thread.Join(TimeSpan.FromSeconds(5));
         _log.Dispose();
         _ready.Dispose();
