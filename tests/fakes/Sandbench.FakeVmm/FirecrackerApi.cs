@@ -10,7 +10,6 @@ namespace Sandbench.FakeVmm;
 internal sealed class FirecrackerApi(FakeGuest guest) : IApi
 {
     private JsonObject? _bootSource;
-    private bool _machineConfigured;
 
     private static (int, string?) Fault(string message) => (400, new JsonObject { ["fault_message"] = message }.ToJsonString());
 
@@ -65,7 +64,6 @@ internal sealed class FirecrackerApi(FakeGuest guest) : IApi
         if (Unknown(o, "vcpu_count", "mem_size_mib", "smt", "cpu_template", "track_dirty_pages", "huge_pages") is { } u) return Fault(u);
         if (!PositiveInt(o, "vcpu_count", 32, out _)) return Fault("The vCPU number is invalid! The vCPU number can only be 1 or an even number when SMT is enabled.");
         if (!PositiveInt(o, "mem_size_mib", 1 << 20, out _)) return Fault("The memory size (MiB) is invalid.");
-        _machineConfigured = true;
         return (204, null);
     }
 
@@ -116,7 +114,6 @@ internal sealed class FirecrackerApi(FakeGuest guest) : IApi
         if (action != "InstanceStart") return (204, null);
         if (guest.Booted) return Fault("The requested operation is not supported after starting the microVM.");
         if (_bootSource is null) return Fault("Cannot start microvm that was not configured: Missing kernel configuration.");
-        _ = _machineConfigured;
         guest.Boot((string?)_bootSource["boot_args"] ?? "", console: true);
         return (204, null);
     }
