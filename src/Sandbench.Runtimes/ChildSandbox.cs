@@ -27,13 +27,14 @@ internal sealed class ChildSandbox : ISandbox
     /// work beside the start-up being measured. <c>clean</c> finds the processes by the
     /// <see cref="SandboxEnvironment.Marker"/> in their environment.
     /// </summary>
-    private static void Register(SandboxSpec spec, SandboxLedger ledger) =>
-        ledger.Record(new LedgerEntry(spec.Name, null, spec.WorkDir));
+    private static void Register(SandboxSpec spec, SandboxLedger ledger, string? tap) =>
+        ledger.Record(new LedgerEntry(spec.Name, null, spec.WorkDir, tap));
 
     /// <summary>Records the sandbox, then spawns its process, marking <see cref="Phases.Spawn"/> right before posix_spawn.</summary>
-    public static ChildProcess Spawn(SandboxSpec spec, SandboxLedger ledger, PhaseClock phases, SpawnOptions options)
+    /// <param name="tap">A TAP device the sandbox uses, removed by <c>clean</c> with it.</param>
+    public static ChildProcess Spawn(SandboxSpec spec, SandboxLedger ledger, PhaseClock phases, SpawnOptions options, string? tap = null)
     {
-        Register(spec, ledger);
+        Register(spec, ledger, tap);
         return ChildProcess.Start(options, () => phases.Mark(Phases.Spawn));
     }
 

@@ -44,6 +44,7 @@ public static class Cleaner
                         report.Add($"killed process {pid} of {e.Name}");
                     }
                 }
+                if (e.Tap is { } tap && await VmmApi.TapDevice.DeleteAsync(tap).ConfigureAwait(false)) report.Add($"deleted TAP device {tap} of {e.Name}");
                 if (e.WorkDir is { } dir && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
                 ledger.Remove(e.Name);
                 report.Add($"removed {e.Name}");

@@ -1,6 +1,8 @@
 using Sandbench.Core;
 using Sandbench.Core.Runtimes;
 using Sandbench.Runtimes.Bwrap;
+using Sandbench.Runtimes.CloudHypervisor;
+using Sandbench.Runtimes.Firecracker;
 using Sandbench.Core.Workloads;
 using Sandbench.Runtimes.Oci;
 using Sandbench.Runtimes.Qemu;
@@ -26,6 +28,9 @@ public static class RuntimeRegistry
             ("network", "host"), ("socket-activation", "false"), ("shares-host-clock", "false")),
         // TCG here (no /dev/kvm); KVM wherever /dev/kvm opens. Debian's cloud kernel, busybox initramfs.
         P("qemu", RuntimeKinds.Qemu, ("binary", "qemu-system-x86_64"), ("machine", "microvm"), ("memory", "256"), ("vcpus", "1")),
+        // KVM only; the same kernel (as ELF vmlinux) and initramfs as qemu, a TAP device per sandbox.
+        P("firecracker", RuntimeKinds.Firecracker, ("binary", "firecracker"), ("memory", "256"), ("vcpus", "1"), ("network", "tap")),
+        P("cloud-hypervisor", RuntimeKinds.CloudHypervisor, ("binary", "cloud-hypervisor"), ("memory", "256"), ("vcpus", "1"), ("network", "tap")),
     ];
 
     /// <summary>Options a plan may set, per kind.</summary>
@@ -36,6 +41,8 @@ public static class RuntimeRegistry
             [RuntimeKinds.Bwrap] = ["binary", "flags", "network"],
             [RuntimeKinds.Oci] = ["binary", "flags", "network", "socket-activation", "shares-host-clock"],
             [RuntimeKinds.Qemu] = ["binary", "machine", "memory", "vcpus", "accel", "firmware", "initrd-padding", "append"],
+            [RuntimeKinds.Firecracker] = ["binary", "flags", "memory", "vcpus", "append", "rootfs", "network", "guest-address"],
+            [RuntimeKinds.CloudHypervisor] = ["binary", "flags", "memory", "vcpus", "append", "network", "guest-address"],
         };
 
     public static IReadOnlyDictionary<string, RuntimeProfile> ByName { get; } =
@@ -52,6 +59,8 @@ public static class RuntimeRegistry
         RuntimeKinds.Process => new ProcessRuntime(profile, ledger),
         RuntimeKinds.Bwrap => new BwrapRuntime(profile, ledger),
         RuntimeKinds.Oci => new OciRuntime(profile, ledger),
+        RuntimeKinds.Firecracker => new FirecrackerRuntime(profile, ledger, artifacts),
+        RuntimeKinds.CloudHypervisor => new CloudHypervisorRuntime(profile, ledger, artifacts),
         _ => throw new SandbenchException($"unknown runtime kind '{profile.Kind}' (valid: {string.Join(", ", RuntimeKinds.All)})"),
     };
 }

@@ -8,7 +8,8 @@ namespace Sandbench.Runtimes;
 /// container by name). Null for sandboxes that are host processes: those carry the sandbox's name in
 /// their environment, which tells them apart from any other process, whatever their pid.</param>
 /// <param name="WorkDir">Directory to remove.</param>
-public sealed record LedgerEntry(string Name, IReadOnlyList<string>? OciCommand, string? WorkDir);
+/// <param name="Tap">A TAP network device the sandbox's VMM uses, to delete.</param>
+public sealed record LedgerEntry(string Name, IReadOnlyList<string>? OciCommand, string? WorkDir, string? Tap = null);
 
 /// <summary>
 /// One small file per live sandbox, written before the sandbox can exist and removed after it is gone,

@@ -61,6 +61,9 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         return new GuestImage(kernel, version, kernelBytes, initrd, initrdBytes);
     }
 
+    public Task<string> GetUncompressedKernelAsync(GuestImage image, CancellationToken ct) =>
+        Guest.KernelImage.VmlinuxAsync(image.KernelPath, ct);
+
     private async Task<Artifact> BuildAsync(string workload, CancellationToken ct)
     {
         if (!Entries.TryGetValue(workload, out var entry))

@@ -13,7 +13,7 @@ public sealed class BadInputTests : IDisposable
         var (code, _, err) = await _h.RunAsync("coldstart", "--runtimes", "process,firecrackerz", "--db", _h.Db);
 
         Assert.Equal(2, code);
-        Assert.Equal("error: --runtimes: unknown runtime 'firecrackerz' (valid: process, bwrap, runc, crun, runsc, qemu)", err.Trim());
+        Assert.Equal("error: --runtimes: unknown runtime 'firecrackerz' (valid: process, bwrap, runc, crun, runsc, qemu, firecracker, cloud-hypervisor)", err.Trim());
         Assert.False(File.Exists(_h.Db));
     }
 
@@ -83,7 +83,7 @@ public sealed class BadInputTests : IDisposable
         string[] expected =
         [
             "plan.yaml:1:7: name: use lowercase",
-            "plan.yaml:4:5: runtimes[1]: unknown runtime 'nosuchruntime' (valid: process, bwrap, runc, crun, runsc, qemu)",
+            "plan.yaml:4:5: runtimes[1]: unknown runtime 'nosuchruntime' (valid: process, bwrap, runc, crun, runsc, qemu, firecracker, cloud-hypervisor)",
             "plan.yaml:7:13: runtimes[2].binary: '../runc' is not allowed",
             "plan.yaml:8:5: runtimes[2].colour: unknown key 'colour'",
             "plan.yaml:9:20: workloads: unknown workload 'nosuchworkload' (valid: hello, hang)",
@@ -91,7 +91,7 @@ public sealed class BadInputTests : IDisposable
             "plan.yaml:13:13: experiments[0].warmup: must be from 0 to 10000, got -3",
             "plan.yaml:14:14: experiments[0].timeout: expected a duration",
             "plan.yaml:15:16: experiments[0].readiness: expected one of auto, socket, connect-retry, marker, got 'telepathy'",
-            "plan.yaml:16:11: experiments[1].type: unknown experiment 'warpdrive' (valid: coldstart)",
+            "plan.yaml:16:11: experiments[1].type: unknown experiment 'warpdrive' (valid: coldstart, boot)",
             "plan.yaml:17:1: extra: unknown key 'extra'",
         ];
         Assert.Equal(expected.Length, lines.Length);

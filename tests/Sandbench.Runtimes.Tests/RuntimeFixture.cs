@@ -40,7 +40,7 @@ public sealed class RuntimeFixture : IDisposable
         if (Environment.UserName != "root") Assert.Skip($"{name}: integration tests need root");
         var runtime = Runtime(name);
         var probe = await runtime.ProbeAsync(Catalog, TestContext.Current.CancellationToken);
-        if (!probe.Installed) Assert.Skip($"{name}: not installed ({probe.InstallHint})");
+        if (!probe.Installed) Assert.Skip($"{name}: not installed: {probe.Reason} ({probe.InstallHint})");
         if (!probe.Usable) Assert.Skip($"{name}: not usable here: {probe.Reason}");
         return runtime;
     }

@@ -10,7 +10,7 @@ internal static class BootCommand
 {
     public static Command Build(App app)
     {
-        var vms = RuntimeRegistry.BuiltIn.Where(p => p.Kind == RuntimeKinds.Qemu).Select(p => p.Name).ToList();
+        var vms = RuntimeRegistry.BuiltIn.Where(p => RuntimeKinds.Vm.Contains(p.Kind)).Select(p => p.Name).ToList();
         var flags = new FlagPlan(vms, "60s", "boots");
         var interval = new Option<string>("--sample-interval") { Description = "How often the memory of the sandbox's processes is read", DefaultValueFactory = _ => "10ms", HelpName = "DURATION" };
         interval.Validators.Add(r => { if (!Durations.TryParse(r.GetValueOrDefault<string>() ?? "", out _)) r.AddError("--sample-interval takes a duration such as 10ms"); });

@@ -29,7 +29,7 @@ public sealed class ColdStartExperiment : IExperiment
         var method = Resolve(spec.Readiness, runtime.Capabilities);
         if (method == ReadinessMethod.Socket && !runtime.Capabilities.SocketActivation)
             yield return $"{runtime.Profile.Name}: readiness 'socket' needs socket activation, which this runtime cannot do (use connect-retry)";
-        if (method is ReadinessMethod.ConnectRetry or ReadinessMethod.Marker && !runtime.Capabilities.HostLoopback)
+        if ((method == ReadinessMethod.ConnectRetry || (method == ReadinessMethod.Marker && !runtime.Capabilities.OwnEndpoint)) && !runtime.Capabilities.HostLoopback)
             yield return $"{runtime.Profile.Name}: readiness '{PlanLoader.Name(method)}' needs the function on host loopback, but the profile has network: none";
         if (method == ReadinessMethod.Marker && !runtime.Capabilities.GuestMarker)
             yield return $"{runtime.Profile.Name}: readiness 'marker' needs a sandbox that signals readiness itself (a VM's serial console)";
@@ -78,7 +78,7 @@ public sealed class ColdStartExperiment : IExperiment
                         // The sandbox says when the workload listens (guest marker); then one connect.
                         if (Volatile.Read(ref sandbox) is not IReadinessSignal signal || !signal.WaitReady(deadlineNs, deadline.Token))
                             throw new TimeoutException();
-                        s = FirstRequest.ConnectAndSend(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), phases);
+                        s = FirstRequest.ConnectAndSend(Volatile.Read(ref sandbox)!.ServiceEndpoint ?? new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), phases);
                     }
                     else if (s is null)
                     {

@@ -30,7 +30,8 @@ public interface IRuntime
 /// <param name="SharesHostClock">The workload reads the host's CLOCK_MONOTONIC, so its markers can be placed on the trial's time line.</param>
 /// <param name="HostLoopback">The workload's listening port is reachable on the host's 127.0.0.1 (its PORT, given in the environment).</param>
 /// <param name="GuestMarker">The sandbox signals readiness itself (<see cref="IReadinessSignal"/>), e.g. a marker on a VM's serial console.</param>
-public sealed record RuntimeCapabilities(bool SocketActivation, bool SharesHostClock, bool HostLoopback, bool GuestMarker = false);
+/// <param name="OwnEndpoint">The sandbox names the address the host reaches it at (<see cref="ISandbox.ServiceEndpoint"/>), e.g. a guest behind a TAP device.</param>
+public sealed record RuntimeCapabilities(bool SocketActivation, bool SharesHostClock, bool HostLoopback, bool GuestMarker = false, bool OwnEndpoint = false);
 
 /// <summary>What a probe found.</summary>
 public sealed record RuntimeProbe(
@@ -110,6 +111,9 @@ public interface ISandbox : IAsyncDisposable
 
     /// <summary>What the sandbox last said (a VM's console), added to the error of a failed trial; empty when nothing.</summary>
     string Diagnose() => "";
+
+    /// <summary>Where the host sends requests (a guest's address on a TAP device); null: 127.0.0.1 at the PORT given in its environment.</summary>
+    System.Net.EndPoint? ServiceEndpoint => null;
 }
 
 /// <summary>A sandbox that says itself when the workload is ready (a guest marker, a watch event).</summary>

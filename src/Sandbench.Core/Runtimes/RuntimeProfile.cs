@@ -7,8 +7,13 @@ public static class RuntimeKinds
     public const string Bwrap = "bwrap";
     public const string Oci = "oci";
     public const string Qemu = "qemu";
+    public const string Firecracker = "firecracker";
+    public const string CloudHypervisor = "cloud-hypervisor";
 
-    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu];
+    /// <summary>The kinds that boot a guest kernel.</summary>
+    public static IReadOnlyList<string> Vm { get; } = [Qemu, Firecracker, CloudHypervisor];
+
+    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu, Firecracker, CloudHypervisor];
 }
 
 /// <summary>

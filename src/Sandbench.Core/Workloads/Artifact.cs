@@ -34,4 +34,11 @@ public interface IArtifactProvider
 
     /// <summary>A guest kernel and an initramfs running <paramref name="workload"/>, padded by <paramref name="paddingBytes"/>.</summary>
     Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct);
+
+    /// <summary>
+    /// The guest kernel of <paramref name="image"/> as an uncompressed ELF <c>vmlinux</c> (for VMMs that
+    /// cannot boot a bzImage: Firecracker, Cloud Hypervisor), unpacked once and cached.
+    /// </summary>
+    Task<string> GetUncompressedKernelAsync(GuestImage image, CancellationToken ct) =>
+        throw new NotSupportedException("this artifact provider has no uncompressed guest kernel");
 }

@@ -133,8 +133,7 @@ public sealed class QemuRuntime(RuntimeProfile profile, SandboxLedger ledger, IA
         bool microvm = Machine.StartsWith("microvm", StringComparison.Ordinal);
         string? tscKhz = accel == "tcg" ? HostTscKhz() : null;
         string append = $"console=ttyS0 panic=-1 printk.time=1 {(tscKhz is null ? "" : $"tsc_early_khz={tscKhz} ")}{Profile.Option("append")}".Trim();
-        // Run to completion: the kernel hands what follows "--" to init, which runs the workload and powers off.
-        if (spec.RunToCompletion) append += $" -- run {string.Join(' ', spec.Args)}".TrimEnd();
+        append += GuestInit.RunArguments(spec, "poweroff");
         var argv = new List<string>
         {
             bin, "-M", Machine, "-accel", accel, "-m", Profile.Option("memory") ?? "256", "-smp", Profile.Option("vcpus") ?? "1",

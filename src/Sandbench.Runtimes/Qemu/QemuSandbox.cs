@@ -46,18 +46,7 @@ internal sealed class QemuSandbox(string name, ChildProcess child, SandboxLedger
         }
     }
 
-    /// <summary>Waits for QEMU to exit after the guest powered off; a clean end needs both the guest's workload and QEMU to exit 0.</summary>
-    public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct)
-    {
-        if (!child.WaitForExit(timeout, ct)) return null;
-        // The console thread has read everything once QEMU closed it.
-        _console?.Drain(TimeSpan.FromSeconds(5));
-        int status = child.Status ?? 0;
-        int? guest = _console?.WorkloadExitCode;
-        bool ok = Libc.Exited(status) && Libc.ExitCode(status) == 0 && guest == 0;
-        string said = guest is { } g ? $"the guest's workload exited with code {g}" : "the guest did not report its workload's exit";
-        return new SandboxExit(ok, $"{said}; qemu {Libc.DescribeStatus(status)}");
-    }
+    public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct) => SerialConsole.WaitForGuestExit("qemu", child, _console, timeout, ct);
 
     public string Diagnose() => _console?.Tail() is { Length: > 0 } tail ? $"console: {tail}" : "";
 

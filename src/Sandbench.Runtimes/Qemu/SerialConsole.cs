@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Sandbench.Core.Runtimes;
 using Sandbench.Core.Timing;
+using Sandbench.Runtimes.Native;
 
 namespace Sandbench.Runtimes.Qemu;
 
@@ -14,7 +16,9 @@ namespace Sandbench.Runtimes.Qemu;
 /// </summary>
 internal sealed partial class SerialConsole : IDisposable
 {
-    private readonly Socket _socket;
+    private readonly Func<byte[], int> _receive;
+    private readonly Action _close;
+    private readonly bool _firstByteIsKernel;
     private readonly PhaseClock _phases;
     private readonly StreamWriter _log;
     private readonly Thread _thread;
@@ -26,8 +30,19 @@ internal sealed partial class SerialConsole : IDisposable
     private static partial Regex Printk();
 
     public SerialConsole(Socket socket, PhaseClock phases, string logPath)
+        : this(socket.Receive, () => Close(socket), phases, logPath, firstByteIsKernel: true)
     {
-        _socket = socket;
+    }
+
+    /// <param name="receive">Reads the next bytes (blocking); 0 at the end.</param>
+    /// <param name="close">Makes a blocked <paramref name="receive"/> return.</param>
+    /// <param name="firstByteIsKernel">False where the VMM writes its own log to the same stream (Firecracker's
+    /// stdout): the guest kernel's first sign of life is then its first printk line after boot.</param>
+    public SerialConsole(Func<byte[], int> receive, Action close, PhaseClock phases, string logPath, bool firstByteIsKernel)
+    {
+        _receive = receive;
+        _close = close;
+        _firstByteIsKernel = firstByteIsKernel;
         _phases = phases;
         _log = new StreamWriter(logPath, append: false, Encoding.UTF8) { AutoFlush = false };
         _thread = new Thread(Pump) { IsBackground = true, Name = "serial console" };
@@ -59,10 +74,10 @@ internal sealed partial class SerialConsole : IDisposable
         try
         {
             int n;
-            while ((n = _socket.Receive(buffer)) > 0)
+            while ((n = _receive(buffer)) > 0)
             {
                 long at = _phases.Clock.NowNs();
-                if (first)
+                if (first && _firstByteIsKernel)
                 {
                     _phases.MarkAt(Phases.GuestKernel, at);
                     first = false;
@@ -78,9 +93,9 @@ internal sealed partial class SerialConsole : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
-            // QEMU closed the console: the VM is gone.
+            // The VMM closed the console: the VM is gone.
         }
         finally
         {
@@ -96,6 +111,7 @@ internal sealed partial class SerialConsole : IDisposable
             _tail.Enqueue(line);
             if (_tail.Count > 3) _tail.Dequeue();
         }
+        if (!_firstByteIsKernel && ContNs > 0 && Printk().IsMatch(line)) _phases.MarkAt(Phases.GuestKernel, at);
         if (line.Contains("sandbench-init", StringComparison.Ordinal)) _phases.MarkAt(Phases.GuestInit, at);
         else if (line.Contains("sandbench-net", StringComparison.Ordinal)) _phases.MarkAt(Phases.GuestNet, at);
         else if (line.Contains("sandbench-start", StringComparison.Ordinal)) _phases.MarkAt(Phases.WorkloadStart, at);
@@ -122,19 +138,36 @@ internal sealed partial class SerialConsole : IDisposable
         }
     }
 
-    /// <summary>Waits until the console's reader has seen the end of the stream (QEMU exited and closed it).</summary>
-    public bool Drain(TimeSpan timeout) => _thread.Join(timeout);
+    /// <summary>
+    /// Waits for a VMM to exit after its guest powered off (run-to-completion guests), then for this console
+    /// to have read the guest's last words; clean only when the guest's workload and the VMM both exited 0.
+    /// </summary>
+    public static SandboxExit? WaitForGuestExit(string vmm, ChildProcess child, SerialConsole? console, TimeSpan timeout, CancellationToken ct)
+    {
+        if (!child.WaitForExit(timeout, ct)) return null;
+        console?._thread.Join(TimeSpan.FromSeconds(5));
+        int status = child.Status ?? 0;
+        int? guest = console?.WorkloadExitCode;
+        bool ok = Libc.Exited(status) && Libc.ExitCode(status) == 0 && guest == 0;
+        string said = guest is { } g ? $"the guest's workload exited with code {g}" : "the guest did not report its workload's exit";
+        return new SandboxExit(ok, $"{said}; {vmm} {Libc.DescribeStatus(status)}");
+    }
 
-    public void Dispose()
+    private static void Close(Socket socket)
     {
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            socket.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
         {
         }
-        _socket.Dispose();
+        socket.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _close();
         _thread.Join(TimeSpan.FromSeconds(5));
         _log.Dispose();
         _ready.Dispose();

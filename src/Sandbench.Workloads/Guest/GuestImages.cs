@@ -62,29 +62,42 @@ internal static class GuestImages
     /// The /init script: markers go to the console, then the workload replaces it as PID 1. Kernel
     /// messages stop reaching the console once init runs, so they cannot split a marker line.
     /// Given <c>run ARGS...</c> (the kernel passes what follows <c>--</c> on its command line to init),
-    /// init runs the workload with ARGS to completion, prints its exit status and powers the guest off.
+    /// init runs the workload with ARGS to completion, prints its exit status and ends the guest
+    /// (<c>poweroff -f</c>, or <c>reboot -f</c> given <c>sandbench.off=reboot</c>).
+    /// The guest's address, gateway and port come from the kernel command line when given
+    /// (<c>sandbench.ip=ADDR/PREFIX</c>, <c>sandbench.gw=ADDR</c>, <c>sandbench.port=N</c>, for a VMM
+    /// on a TAP device); the defaults suit QEMU's user networking.
     /// </summary>
     public static string InitScript(string binary, IReadOnlyList<string> args, IReadOnlyList<string> moduleOrder) =>
-        $"""
+        $$"""
         #!/bin/busybox sh
-        /bin/busybox echo {InitMarker}
+        /bin/busybox echo {{InitMarker}}
         /bin/busybox mount -t proc proc /proc
         /bin/busybox echo 1 > /proc/sys/kernel/printk
         /bin/busybox mount -t sysfs sys /sys
-        for m in {string.Join(' ', moduleOrder)}; do /bin/busybox insmod /lib/mod/$m.ko; done
+        ip=10.0.2.15/24; gw=10.0.2.2; port=8080; off=poweroff
+        for a in $(/bin/busybox cat /proc/cmdline); do
+          case "$a" in
+            sandbench.ip=*) ip="${a#sandbench.ip=}" ;;
+            sandbench.gw=*) gw="${a#sandbench.gw=}" ;;
+            sandbench.port=*) port="${a#sandbench.port=}" ;;
+            sandbench.off=reboot) off=reboot ;;
+          esac
+        done
+        for m in {{string.Join(' ', moduleOrder)}}; do /bin/busybox insmod /lib/mod/$m.ko; done
         /bin/busybox ip link set lo up
         /bin/busybox ip link set eth0 up
-        /bin/busybox ip addr add 10.0.2.15/24 dev eth0
-        /bin/busybox ip route add default via 10.0.2.2
-        /bin/busybox echo {NetMarker}
-        export PORT=8080
+        /bin/busybox ip addr add "$ip" dev eth0
+        /bin/busybox ip route add default via "$gw"
+        /bin/busybox echo {{NetMarker}}
+        export PORT="$port"
         if [ "$1" = run ]; then
             shift
-            {binary} {string.Join(' ', args)} "$@"
-            /bin/busybox echo {ExitMarker} $?
-            /bin/busybox poweroff -f
+            {{binary}} {{string.Join(' ', args)}} "$@"
+            /bin/busybox echo {{ExitMarker}} $?
+            /bin/busybox $off -f
         fi
-        exec {binary} {string.Join(' ', args)}
+        exec {{binary}} {{string.Join(' ', args)}}
 
         """;
 

@@ -60,8 +60,37 @@ public sealed class GuestImagesTests
                 shift
                 /bin/hello  "$@"
                 /bin/busybox echo sandbench-exit $?
-                /bin/busybox poweroff -f
+                /bin/busybox $off -f
             fi
             """, init, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("console=ttyS0", "10.0.2.15/24 10.0.2.2 8080")]
+    [InlineData("console=ttyS0 sandbench.ip=172.16.3.2/30 sandbench.gw=172.16.3.1 sandbench.port=9000 quiet", "172.16.3.2/30 172.16.3.1 9000")]
+    public async Task InitScript_KernelCommandLine_SetsAddressGatewayAndPort(string cmdline, string expected)
+    {
+        if (!File.Exists("/bin/busybox")) Assert.Skip("busybox is not installed (apt-get install busybox-static)");
+        string init = GuestImages.InitScript("/bin/hello", [], []);
+        // The part of the script that reads the command line, run by the same busybox sh on a file standing for /proc/cmdline.
+        int from = init.IndexOf("ip=10.0.2.15", StringComparison.Ordinal);
+        int to = init.IndexOf("done\n", from, StringComparison.Ordinal) + "done\n".Length;
+        string dir = Directory.CreateTempSubdirectory("sandbench-init-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "cmdline"), cmdline + "\n");
+            string script = init[from..to].Replace("/proc/cmdline", Path.Combine(dir, "cmdline"), StringComparison.Ordinal) + "echo \"$ip $gw $port\"\n";
+            var psi = new System.Diagnostics.ProcessStartInfo("/bin/busybox") { RedirectStandardOutput = true };
+            foreach (var a in new[] { "sh", "-c", script }) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            string output = await p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await p.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+            Assert.Equal(expected, output.Trim());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

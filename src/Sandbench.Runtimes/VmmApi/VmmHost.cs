@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Net;
+using Sandbench.Core.Host;
+using Sandbench.Core.Runtimes;
+using Sandbench.Runtimes.Native;
+
+namespace Sandbench.Runtimes.VmmApi;
+
+/// <summary>What Firecracker and Cloud Hypervisor need from the host, checked cheaply and said plainly.</summary>
+internal static class VmmHost
+{
+    /// <summary>Null when /dev/kvm opens read-write; otherwise why not.</summary>
+    public static string? KvmProblem()
+    {
+        if (!File.Exists("/dev/kvm")) return "needs /dev/kvm (KVM); this host has none";
+        try
+        {
+            using var f = File.Open("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"needs /dev/kvm (KVM); it cannot be opened here: {e.Message}";
+        }
+    }
+
+    /// <summary>Null when this process can create TAP devices; otherwise why not.</summary>
+    public static string? TapProblem()
+    {
+        if (!File.Exists("/dev/net/tun")) return "TAP networking needs /dev/net/tun (modprobe tun)";
+        if (Executables.Find("ip") is null) return "TAP networking needs the ip command (apt-get install iproute2)";
+        return HasNetAdmin() ? null : "creating TAP devices needs root or CAP_NET_ADMIN";
+    }
+
+    private static bool HasNetAdmin()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
+            return line is not null && ulong.TryParse(line["CapEff:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong caps)
+                && (caps & (1UL << 12)) != 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A probe that says everything missing at once: the binary (cheap when absent: nothing is run),
+    /// KVM, TAP networking. <paramref name="tryStart"/> runs only when all are there.
+    /// </summary>
+    public static async Task<RuntimeProbe> ProbeAsync(RuntimeProfile profile, string binaryName, string hint, bool needsTap,
+        Func<string, CancellationToken, Task> tryStart, CancellationToken ct)
+    {
+        string? bin = Executables.Find(binaryName);
+        var problems = new List<string>();
+        if (bin is null) problems.Add($"{binaryName} not found on PATH");
+        if (KvmProblem() is { } kvm) problems.Add(kvm);
+        if (needsTap && TapProblem() is { } tap) problems.Add(tap);
+        string? version = null;
+        if (bin is not null)
+        {
+            var v = await Command.RunAsync(bin, ["--version"], TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+            version = v.Ok ? Oci.OciRuntime.ParseVersion(v.Stdout) : null;
+            if (!v.Ok) problems.Add($"{binaryName} --version failed: {v.Reason()}");
+        }
+        if (problems.Count == 0)
+        {
+            try
+            {
+                await tryStart(bin!, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or Core.SandbenchException)
+            {
+                problems.Add(e.Message);
+            }
+        }
+        return new RuntimeProbe(profile.Name, profile.Kind, bin is not null, version, problems.Count == 0,
+            problems.Count == 0 ? null : string.Join("; ", problems), hint);
+    }
+}
+
+/// <summary>How the host reaches a microVM's workload: a TAP device, or (tests, other set-ups) an address given in the profile.</summary>
+internal sealed record GuestNetwork(TapDevice? Tap, IPEndPoint Endpoint, string BootArgs)
+{
+    /// <summary>The port the guest's workload listens on when it has its own address.</summary>
+    public const int GuestPort = 8080;
+
+    /// <summary>
+    /// <c>network</c>: <c>tap</c> (default) creates a TAP device; <c>none</c> creates none. <c>guest-address</c>
+    /// overrides where requests go; then the workload listens on the PORT the experiment chose (told to the
+    /// guest as <c>sandbench.port</c>). With <c>network: none</c> and no <c>guest-address</c> the guest is unreachable.
+    /// </summary>
+    public static async Task<GuestNetwork> PrepareAsync(RuntimeProfile profile, SandboxSpec spec, Action<string> claimTap, CancellationToken ct)
+    {
+        string network = profile.Option("network") ?? "tap";
+        if (network is not ("tap" or "none")) throw new InvalidOperationException($"network '{network}' is not tap or none");
+        IPAddress? address = null;
+        if (profile.Option("guest-address") is { } given && !IPAddress.TryParse(given, out address))
+            throw new InvalidOperationException($"guest-address '{given}' is not an IP address");
+        if (network == "none" && address is null)
+            throw new InvalidOperationException("network: none leaves the guest unreachable from the host; set guest-address or use network: tap");
+        int port = GuestPort;
+        if (address is not null)
+            port = spec.Environment.TryGetValue("PORT", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : Loopback.FreePort();
+        var tap = network == "tap" ? await TapDevice.CreateAsync(claimTap, ct).ConfigureAwait(false) : null;
+        string args = $"{tap?.BootArgs} sandbench.port={port}".Trim();
+        return new GuestNetwork(tap, new IPEndPoint(address ?? tap!.GuestAddress, port), args);
+    }
+}
