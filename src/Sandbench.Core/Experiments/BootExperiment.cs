@@ -103,20 +103,8 @@ public sealed class BootExperiment(ProcessResources resources) : IExperiment
         }
         finally
         {
-            if (sandbox is not null)
-            {
-                foreach (var (k, v) in sandbox.Details) parameters[k] = v;
-                if (status != TrialStatus.Ok && sandbox.Diagnose() is { Length: > 0 } said) error += $" [{said}]";
-                try
-                {
-                    await sandbox.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (InvalidOperationException e)
-                {
-                    status = status == TrialStatus.Ok ? TrialStatus.Failed : status;
-                    error = (error is null ? "" : error + "; ") + "teardown: " + e.Message;
-                }
-            }
+            foreach (var (k, v) in sandbox?.Details ?? new Dictionary<string, string>()) parameters[k] = v;
+            (status, error) = await Teardown.EndAsync(sandbox, status, error).ConfigureAwait(false);
             phases.Mark(Phases.Done);
         }
 

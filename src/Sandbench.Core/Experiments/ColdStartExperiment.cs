@@ -155,19 +155,7 @@ public sealed class ColdStartExperiment : IExperiment
                 }
             }
             listener?.Dispose();
-            if (sandbox is not null)
-            {
-                if (status != TrialStatus.Ok && sandbox.Diagnose() is { Length: > 0 } said) error += $" [{said}]";
-                try
-                {
-                    await sandbox.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (InvalidOperationException e)
-                {
-                    status = status == TrialStatus.Ok ? TrialStatus.Failed : status;
-                    error = (error is null ? "" : error + "; ") + "teardown: " + e.Message;
-                }
-            }
+            (status, error) = await Teardown.EndAsync(sandbox, status, error).ConfigureAwait(false);
             phases.Mark(Phases.Done);
         }
 
