@@ -107,6 +107,8 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
     {
         ct.ThrowIfCancellationRequested();
         string bin = Executables.Find(BinaryName) ?? throw new InvalidOperationException($"{BinaryName} not found on PATH");
+        if (Network is not (null or "host" or "none" or "netns"))
+            throw new InvalidOperationException($"{Profile.Name}: network '{Network}' is not host, none or netns");
         bool socket = spec.ListenSocket is not null;
         if (socket && !Capabilities.SocketActivation)
             throw new InvalidOperationException($"{Profile.Name} cannot pass a listening socket (no --preserve-fds)");
