@@ -59,11 +59,13 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
             {
                 try
                 {
-                    netns = await NetNamespace.CreateAsync(name, dir, (ns, veth) => ledger.Record(new LedgerEntry(name, [bin, .. GlobalFlags], dir, Netns: ns, Veth: veth)), ct).ConfigureAwait(false);
+                    netns = await NetNamespace.CreateAsync(name, dir,
+                        (ns, veth) => ledger.Record(new LedgerEntry(name, [bin, .. GlobalFlags], dir, Netns: ns, Veth: veth)), ct).ConfigureAwait(false);
                 }
                 catch (InvalidOperationException e)
                 {
-                    return new RuntimeProbe(Profile.Name, Profile.Kind, true, version, false, $"unusable: network: netns: {e.Message}", InstallHint);
+                    string why = await NoCreateAsync(bin, ct).ConfigureAwait(false) ?? $"unusable: network: netns: {e.Message}";
+                    return new RuntimeProbe(Profile.Name, Profile.Kind, true, version, false, why, InstallHint);
                 }
             }
             OciBundle.Write(dir, artifact, ["--probe"], env, ownNetwork: !Capabilities.HostLoopback, netns?.Path);
