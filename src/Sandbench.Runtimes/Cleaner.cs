@@ -7,7 +7,8 @@ namespace Sandbench.Runtimes;
 
 /// <summary>
 /// Removes what an interrupted or killed Sandbench left: the sandboxes in the ledger (processes by
-/// pid and start time, containers by name) and any <c>sb-</c> container the OCI runtimes still list.
+/// pid and start time, containers by name, their TAP devices and network namespaces) and any <c>sb-</c>
+/// container the OCI runtimes still list or <c>sb-</c> network namespace <c>ip netns</c> still has.
 /// </summary>
 public static class Cleaner
 {
@@ -34,7 +35,7 @@ public static class Cleaner
             ct.ThrowIfCancellationRequested();
             try
             {
-                if (e.OciCommand is { Count: > 0 } oci) await OciSandbox.Remove(e.Name, oci, ledger).ConfigureAwait(false);
+                if (e.OciCommand is { Count: > 0 } oci) await OciSandbox.Delete(e.Name, oci).ConfigureAwait(false);
                 if (e.OciCommand is null)
                 {
                     foreach (int pid in ProcTree.WithEnvironment($"{SandboxEnvironment.Marker}={e.Name}"))
@@ -45,6 +46,7 @@ public static class Cleaner
                     }
                 }
                 if (e.Tap is { } tap && await VmmApi.TapDevice.DeleteAsync(tap).ConfigureAwait(false)) report.Add($"deleted TAP device {tap} of {e.Name}");
+                foreach (var gone in await NetNamespace.DeleteAsync(e.Netns, e.Veth).ConfigureAwait(false)) report.Add($"deleted {gone} of {e.Name}");
                 if (e.WorkDir is { } dir && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
                 ledger.Remove(e.Name);
                 report.Add($"removed {e.Name}");
@@ -73,6 +75,19 @@ public static class Cleaner
                 {
                     report.Add($"could not remove {name}: {ex.Message}");
                 }
+            }
+        }
+
+        // A namespace whose ledger entry was lost; its veth pair goes with it.
+        foreach (var ns in NetNamespace.Listed().Where(Mine))
+        {
+            try
+            {
+                foreach (var gone in await NetNamespace.DeleteAsync(ns, null).ConfigureAwait(false)) report.Add($"deleted {gone}");
+            }
+            catch (InvalidOperationException ex)
+            {
+                report.Add($"could not remove {ns}: {ex.Message}");
             }
         }
         return report;

@@ -26,6 +26,12 @@ public static class RuntimeRegistry
         // Debian 12's runsc has only the ptrace platform and no --preserve-fds (see docs/methodology.md).
         P("runsc", RuntimeKinds.Oci, ("binary", "runsc"), ("flags", "--platform=ptrace --network=host --ignore-cgroups"),
             ("network", "host"), ("socket-activation", "false"), ("shares-host-clock", "false")),
+        // A VM per container, which mirrors the container's network namespace into the VM: hence a namespace of its own.
+        P("kata", RuntimeKinds.Oci, ("binary", "kata-runtime"), ("network", "netns"), ("socket-activation", "false"), ("shares-host-clock", "false"),
+            ("install", "Kata Containers release tarball (kata-static-*.tar.xz, github.com/kata-containers/kata-containers/releases); "
+                + "Kata 2.x+ runs containers through containerd's containerd-shim-kata-v2, not through kata-runtime create")),
+        P("urunc", RuntimeKinds.Oci, ("binary", "urunc"), ("network", "netns"), ("socket-activation", "false"), ("shares-host-clock", "false"),
+            ("install", "urunc release binary from github.com/urunc-dev/urunc/releases, with the monitor (qemu, firecracker, solo5) its unikernels use")),
         // TCG here (no /dev/kvm); KVM wherever /dev/kvm opens. Debian's cloud kernel, busybox initramfs.
         P("qemu", RuntimeKinds.Qemu, ("binary", "qemu-system-x86_64"), ("machine", "microvm"), ("memory", "256"), ("vcpus", "1")),
         // KVM only; the same kernel (as ELF vmlinux) and initramfs as qemu, a TAP device per sandbox.

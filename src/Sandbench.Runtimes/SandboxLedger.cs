@@ -9,7 +9,10 @@ namespace Sandbench.Runtimes;
 /// their environment, which tells them apart from any other process, whatever their pid.</param>
 /// <param name="WorkDir">Directory to remove.</param>
 /// <param name="Tap">A TAP network device the sandbox's VMM uses, to delete.</param>
-public sealed record LedgerEntry(string Name, IReadOnlyList<string>? OciCommand, string? WorkDir, string? Tap = null);
+/// <param name="Netns">A named network namespace the sandbox joins (<c>network: netns</c>), to delete.</param>
+/// <param name="Veth">The host side of the veth pair into <paramref name="Netns"/>, to delete.</param>
+public sealed record LedgerEntry(string Name, IReadOnlyList<string>? OciCommand, string? WorkDir, string? Tap = null,
+    string? Netns = null, string? Veth = null);
 
 /// <summary>
 /// One small file per live sandbox, written before the sandbox can exist and removed after it is gone,

@@ -29,7 +29,11 @@ public sealed class ColdStartExperiment : IExperiment
         var method = Resolve(spec.Readiness, runtime.Capabilities);
         if (method == ReadinessMethod.Socket && !runtime.Capabilities.SocketActivation)
             yield return $"{runtime.Profile.Name}: readiness 'socket' needs socket activation, which this runtime cannot do (use connect-retry)";
-        if ((method == ReadinessMethod.ConnectRetry || (method == ReadinessMethod.Marker && !runtime.Capabilities.OwnEndpoint)) && !runtime.Capabilities.HostLoopback)
+        // Connect-retry needs an address that refuses at once until the function listens: host loopback, or a
+        // network namespace whose interface is up before the spawn; a VM guest's answers nothing until its kernel runs.
+        var caps = runtime.Capabilities;
+        bool reachable = caps.HostLoopback || (caps.OwnEndpoint && (method == ReadinessMethod.Marker || !caps.GuestMarker));
+        if ((method is ReadinessMethod.ConnectRetry or ReadinessMethod.Marker) && !reachable)
             yield return $"{runtime.Profile.Name}: readiness '{PlanLoader.Name(method)}' needs the function on host loopback, but the profile has network: none";
         if (method == ReadinessMethod.Marker && !runtime.Capabilities.GuestMarker)
             yield return $"{runtime.Profile.Name}: readiness 'marker' needs a sandbox that signals readiness itself (a VM's serial console)";
@@ -52,6 +56,12 @@ public sealed class ColdStartExperiment : IExperiment
         Socket? listener = method == ReadinessMethod.Socket ? Loopback.Listen() : null;
         int port = listener is null ? Loopback.FreePort() : 0;
         ISandbox? sandbox = null;
+        // A sandbox with its own address (OwnEndpoint) is polled there once the runtime names it, else on 127.0.0.1:PORT.
+        System.Net.EndPoint? announced = null;
+        var loopback = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
+        Func<System.Net.EndPoint?> target = c.Runtime.Capabilities.OwnEndpoint
+            ? () => Volatile.Read(ref announced) ?? Volatile.Read(ref sandbox)?.ServiceEndpoint
+            : () => loopback;
         Task<(Socket Socket, RetryResult? Retry)>? answer = null;
         TrialStatus status = TrialStatus.Ok;
         string? error = null;
@@ -78,11 +88,11 @@ public sealed class ColdStartExperiment : IExperiment
                         // The sandbox says when the workload listens (guest marker); then one connect.
                         if (Volatile.Read(ref sandbox) is not IReadinessSignal signal || !signal.WaitReady(deadlineNs, deadline.Token))
                             throw new TimeoutException();
-                        s = FirstRequest.ConnectAndSend(Volatile.Read(ref sandbox)!.ServiceEndpoint ?? new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), phases);
+                        s = FirstRequest.ConnectAndSend(Volatile.Read(ref sandbox)!.ServiceEndpoint ?? loopback, phases);
                     }
                     else if (s is null)
                     {
-                        retry = FirstRequest.ConnectRetry(port, spec.RetrySpacing, deadlineNs, () => Volatile.Read(ref sandbox), phases, deadline.Token);
+                        retry = FirstRequest.ConnectRetry(target, spec.RetrySpacing, deadlineNs, () => Volatile.Read(ref sandbox), phases, deadline.Token);
                         s = retry.Socket;
                     }
                     FirstRequest.AwaitResponse(s, deadlineNs, () => Volatile.Read(ref sandbox), phases, deadline.Token);
@@ -114,6 +124,7 @@ public sealed class ColdStartExperiment : IExperiment
                     ? new Dictionary<string, string> { ["PORT"] = port.ToString(CultureInfo.InvariantCulture) }
                     : new Dictionary<string, string>(),
                 ListenSocket = listener,
+                ServiceEndpointKnown = e => Volatile.Write(ref announced, e),
                 OutputPath = output,
                 WorkDir = c.WorkDir,
             };

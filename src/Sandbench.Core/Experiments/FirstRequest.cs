@@ -33,44 +33,51 @@ internal static class FirstRequest
     }
 
     /// <summary>
-    /// Connects to 127.0.0.1:<paramref name="port"/> until accepted, at most every <paramref name="spacing"/>
+    /// Connects to <paramref name="endpoint"/> until accepted, at most every <paramref name="spacing"/>
     /// (spinning with sched_yield between attempts, since sleeps are far coarser than 100 µs). Runs from the
     /// spawn on, beside the runtime's own start, as an activator probing a new pod would. Marks
     /// <see cref="Phases.Listening"/> at the first accepted attempt.
     /// </summary>
+    /// <param name="endpoint">Where the function listens (127.0.0.1:PORT, or the sandbox's own address); null while not yet known.</param>
+    /// <param name="spacing">Least time between two attempts.</param>
+    /// <param name="deadlineNs">When to give up (the clock's nanoseconds).</param>
     /// <param name="sandbox">The sandbox once the runtime returned it (checked for an early exit), else null.</param>
-    public static RetryResult ConnectRetry(int port, TimeSpan spacing, long deadlineNs, Func<ISandbox?> sandbox, PhaseClock phases,
+    /// <param name="phases">Where the attempts' outcomes are marked.</param>
+    /// <param name="ct">Cancellation.</param>
+    public static RetryResult ConnectRetry(Func<EndPoint?> endpoint, TimeSpan spacing, long deadlineNs, Func<ISandbox?> sandbox, PhaseClock phases,
         CancellationToken ct)
     {
         var clock = phases.Clock;
-        var endpoint = new IPEndPoint(IPAddress.Loopback, port);
         long spacingNs = (long)(spacing.TotalMilliseconds * 1_000_000);
         long previous = 0, lastCheck = 0, gap = 0, maxGap = 0;
         int attempts = 0;
         while (true)
         {
             long now = clock.NowNs();
-            gap = previous == 0 ? 0 : now - previous;
-            maxGap = Math.Max(maxGap, gap);
-            previous = now;
-            attempts++;
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
+            if (endpoint() is { } target)
             {
-                s.Connect(endpoint);
-                phases.Mark(Phases.Listening);
-                s.Send(Request);
-                phases.Mark(Phases.RequestSent);
-                return new RetryResult(s, gap, maxGap, attempts);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-                s.Dispose();
-            }
-            catch
-            {
-                s.Dispose();
-                throw;
+                gap = previous == 0 ? 0 : now - previous;
+                maxGap = Math.Max(maxGap, gap);
+                previous = now;
+                attempts++;
+                var s = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    s.Connect(target);
+                    phases.Mark(Phases.Listening);
+                    s.Send(Request);
+                    phases.Mark(Phases.RequestSent);
+                    return new RetryResult(s, gap, maxGap, attempts);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+                {
+                    s.Dispose();
+                }
+                catch
+                {
+                    s.Dispose();
+                    throw;
+                }
             }
             if (now - lastCheck > 10_000_000)
             {

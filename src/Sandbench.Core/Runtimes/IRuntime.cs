@@ -74,6 +74,12 @@ public sealed class SandboxSpec
     /// off once the workload exits); otherwise the workload serves until the sandbox is disposed.
     /// </summary>
     public bool RunToCompletion { get; init; }
+
+    /// <summary>
+    /// Called by a runtime whose sandboxes have their own address (<see cref="RuntimeCapabilities.OwnEndpoint"/>) as
+    /// soon as it is known, before the spawn, so a connect-retry poller can aim at it from the spawn on.
+    /// </summary>
+    public Action<EndPoint>? ServiceEndpointKnown { get; init; }
 }
 
 /// <summary>How a sandbox ended on its own.</summary>

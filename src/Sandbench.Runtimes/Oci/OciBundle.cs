@@ -12,7 +12,7 @@ namespace Sandbench.Runtimes.Oci;
 internal static class OciBundle
 {
     public static string Write(string dir, Artifact artifact, IEnumerable<string> args,
-        IReadOnlyDictionary<string, string> env, bool ownNetwork)
+        IReadOnlyDictionary<string, string> env, bool ownNetwork, string? netnsPath = null)
     {
         Directory.CreateDirectory(dir);
         string[] caps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
@@ -21,7 +21,9 @@ internal static class OciBundle
             new JsonObject { ["type"] = "ipc" },
             new JsonObject { ["type"] = "uts" },
             new JsonObject { ["type"] = "mount" });
-        if (ownNetwork) namespaces.Add(new JsonObject { ["type"] = "network" });
+        // With a path the container joins that namespace (network: netns) instead of getting an empty one.
+        if (netnsPath is not null) namespaces.Add(new JsonObject { ["type"] = "network", ["path"] = netnsPath });
+        else if (ownNetwork) namespaces.Add(new JsonObject { ["type"] = "network" });
 
         var spec = new JsonObject
         {

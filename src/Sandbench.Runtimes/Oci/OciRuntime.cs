@@ -1,5 +1,7 @@
-using Sandbench.Core.Host;
+using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
+using Sandbench.Core.Host;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Timing;
 using Sandbench.Core.Workloads;
@@ -11,8 +13,11 @@ namespace Sandbench.Runtimes.Oci;
 /// Any OCI runtime CLI (runc, crun, runsc, kata-runtime, urunc, youki). A sandbox is started with
 /// <c>create</c> then <c>start</c>, so the two phases are measured apart; it is removed with
 /// <c>delete --force</c>. Options: <c>binary</c>, <c>flags</c> (global flags, before the subcommand),
-/// <c>network</c> (<c>host</c>: share the host's network namespace; <c>none</c>: a private one),
+/// <c>network</c> (<c>host</c>: share the host's network namespace; <c>none</c>: a private, empty one;
+/// <c>netns</c>: a named one per sandbox with a veth pair to the host, see <see cref="NetNamespace"/>),
 /// <c>socket-activation</c> (<c>true</c> when the CLI has <c>--preserve-fds</c>).
+/// With <c>netns</c> and socket activation the workload accepts on the socket passed in, which lives in
+/// the host's namespace: requests then go to host loopback and the namespace only isolates the rest.
 /// </summary>
 public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : IRuntime
 {
@@ -24,7 +29,10 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         SocketActivation: Profile.Option("socket-activation") != "false",
         // gVisor's Sentry keeps its own clock: a workload's CLOCK_MONOTONIC there is not the host's.
         SharesHostClock: Profile.Option("shares-host-clock") != "false",
-        HostLoopback: Profile.Option("network") != "none");
+        HostLoopback: Network is not ("none" or "netns"),
+        OwnEndpoint: Network == "netns");
+
+    private string? Network => Profile.Option("network");
 
     private string BinaryName => Profile.Option("binary") ?? Profile.Name;
 
@@ -42,22 +50,51 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         var artifact = await artifacts.GetAsync("hello", ct).ConfigureAwait(false);
         string name = $"sb-probe-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         string dir = Directory.CreateTempSubdirectory("sandbench-probe-").FullName;
+        NetNamespace? netns = null;
         try
         {
             var env = new Dictionary<string, string> { ["PATH"] = "/bin" };
-            OciBundle.Write(dir, artifact, ["--probe"], env, ownNetwork: !Capabilities.HostLoopback);
             ledger.Record(new LedgerEntry(name, [bin, .. GlobalFlags], dir));
+            if (Network == "netns")
+            {
+                try
+                {
+                    netns = await NetNamespace.CreateAsync(name, dir,
+                        (ns, veth) => ledger.Record(new LedgerEntry(name, [bin, .. GlobalFlags], dir, Netns: ns, Veth: veth)), ct).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException e)
+                {
+                    string why = await NoCreateAsync(bin, ct).ConfigureAwait(false) ?? $"unusable: network: netns: {e.Message}";
+                    return new RuntimeProbe(Profile.Name, Profile.Kind, true, version, false, why, InstallHint);
+                }
+            }
+            OciBundle.Write(dir, artifact, ["--probe"], env, ownNetwork: !Capabilities.HostLoopback, netns?.Path);
             var r = await Command.RunAsync(bin, [.. GlobalFlags, "run", "--bundle", dir, name], CommandTimeout, ct).ConfigureAwait(false);
             bool usable = r.Ok && r.Stdout.Contains("hello: ok", StringComparison.Ordinal);
-            return new RuntimeProbe(Profile.Name, Profile.Kind, true, version, usable,
-                usable ? null : r.Reason(), InstallHint);
+            string? reason = usable ? null : await NoCreateAsync(bin, ct).ConfigureAwait(false) ?? r.Reason();
+            return new RuntimeProbe(Profile.Name, Profile.Kind, true, version, usable, reason, InstallHint);
         }
         finally
         {
             await Command.RunAsync(bin, [.. GlobalFlags, "delete", "--force", name], CommandTimeout, CancellationToken.None).ConfigureAwait(false);
+            await NetNamespace.DeleteAsync(name, netns?.HostVeth).ConfigureAwait(false);
             ledger.Remove(name);
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Why a binary that failed the probe is no OCI runtime CLI at all, or null: Kata 2.x+'s <c>kata-runtime</c>
+    /// only checks and inspects (containers go through containerd's <c>containerd-shim-kata-v2</c>), so it
+    /// has no <c>create</c> subcommand. Asked only after a failure, so a working runtime's probe costs nothing more.
+    /// </summary>
+    private async Task<string?> NoCreateAsync(string bin, CancellationToken ct)
+    {
+        var help = await Command.RunAsync(bin, ["--help"], TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        string text = help.Stdout + help.Stderr;
+        bool listsCreate = text.Split('\n').Any(l => l.TrimStart().StartsWith("create", StringComparison.Ordinal) && l.Length > l.TrimStart().Length);
+        return text.Length == 0 || listsCreate ? null
+            : $"unusable: {BinaryName} has no 'create' subcommand, so it cannot run an OCI bundle itself ({InstallHint})";
     }
 
     /// <summary>The version from the first line of <c>--version</c> ("runc version 1.1.5+ds1" → "1.1.5+ds1").</summary>
@@ -72,19 +109,40 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
     {
         ct.ThrowIfCancellationRequested();
         string bin = Executables.Find(BinaryName) ?? throw new InvalidOperationException($"{BinaryName} not found on PATH");
+        if (Network is not (null or "host" or "none" or "netns"))
+            throw new InvalidOperationException($"{Profile.Name}: network '{Network}' is not host, none or netns");
         bool socket = spec.ListenSocket is not null;
         if (socket && !Capabilities.SocketActivation)
             throw new InvalidOperationException($"{Profile.Name} cannot pass a listening socket (no --preserve-fds)");
 
-        string bundle = OciBundle.Write(Path.Combine(spec.WorkDir, "bundle"), spec.Artifact, spec.Artifact.ArgsWith(spec.Args),
-            SandboxEnvironment.For(spec), ownNetwork: !Capabilities.HostLoopback);
         string pidFile = Path.Combine(spec.WorkDir, "container.pid");
         string[] runtime = [bin, .. GlobalFlags];
         // Recorded before create: if we die between create and start, clean still knows the name.
         ledger.Record(new LedgerEntry(spec.Name, runtime, spec.WorkDir));
-        var sandbox = new OciSandbox(spec.Name, runtime, ledger, pidFile);
+        // The network is made before the spawn, outside the measured window, as a platform prepares it ahead of a request.
+        NetNamespace? netns = null;
+        if (Network == "netns")
+        {
+            try
+            {
+                netns = await NetNamespace.CreateAsync(spec.Name, spec.WorkDir,
+                    (ns, veth) => ledger.Record(new LedgerEntry(spec.Name, runtime, spec.WorkDir, Netns: ns, Veth: veth)), ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                ledger.Remove(spec.Name);
+                throw;
+            }
+        }
+        EndPoint? endpoint = netns is not null && spec.Environment.TryGetValue("PORT", out var port)
+            ? new IPEndPoint(netns.SandboxAddress, int.Parse(port, CultureInfo.InvariantCulture))
+            : null;
+        var sandbox = new OciSandbox(spec.Name, runtime, ledger, pidFile, netns, endpoint);
         try
         {
+            string bundle = OciBundle.Write(Path.Combine(spec.WorkDir, "bundle"), spec.Artifact, spec.Artifact.ArgsWith(spec.Args),
+                SandboxEnvironment.For(spec), ownNetwork: !Capabilities.HostLoopback, netns?.Path);
+            if (endpoint is not null) spec.ServiceEndpointKnown?.Invoke(endpoint);
             string[] create = [.. runtime, "create", "--bundle", bundle, "--pid-file", pidFile, .. (socket ? new[] { "--preserve-fds", "1" } : []), spec.Name];
             var createProc = ChildProcess.Start(new SpawnOptions(bin, create, HostEnvironment(), spec.ListenSocket, spec.OutputPath),
                 () => phases.Mark(Phases.Spawn));

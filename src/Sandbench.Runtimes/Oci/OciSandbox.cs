@@ -1,14 +1,28 @@
+using System.Globalization;
+using System.Net;
 using Sandbench.Core.Runtimes;
 using Sandbench.Runtimes.Native;
 
 namespace Sandbench.Runtimes.Oci;
 
-/// <summary>A container known to its OCI runtime by name.</summary>
-internal sealed class OciSandbox(string name, IReadOnlyList<string> runtime, SandboxLedger ledger, string pidFile) : ISandbox
+/// <summary>A container known to its OCI runtime by name, with its own network namespace when it has one.</summary>
+internal sealed class OciSandbox(string name, IReadOnlyList<string> runtime, SandboxLedger ledger, string pidFile,
+    NetNamespace? network = null, EndPoint? endpoint = null) : ISandbox
 {
     private int _disposed;
 
     public string Name { get; } = name;
+
+    /// <summary>The workload's address in its network namespace (<c>network: netns</c>); null: host loopback.</summary>
+    public EndPoint? ServiceEndpoint { get; } = endpoint;
+
+    public IReadOnlyDictionary<string, string> Details { get; } = network is null
+        ? new Dictionary<string, string>()
+        : new Dictionary<string, string>
+        {
+            ["network"] = $"netns {network.SandboxAddress}",
+            ["network_setup_us"] = ((long)network.SetupTime.TotalMicroseconds).ToString(CultureInfo.InvariantCulture),
+        };
 
     private int Pid => File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int p) ? p : 0;
 
@@ -29,11 +43,27 @@ internal sealed class OciSandbox(string name, IReadOnlyList<string> runtime, San
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await Remove(Name, runtime, ledger).ConfigureAwait(false);
+        try
+        {
+            await Delete(Name, runtime).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The namespace goes even when the container would not: clean retries the container by its ledger entry.
+            if (network is not null) await network.DeleteAsync().ConfigureAwait(false);
+        }
+        ledger.Remove(Name);
     }
 
-    /// <summary>Deletes a container by name (also used by clean); throws if it cannot be removed.</summary>
+    /// <summary>Deletes a container by name and its ledger entry (also used by clean); throws if it cannot be removed.</summary>
     internal static async Task Remove(string name, IReadOnlyList<string> runtime, SandboxLedger ledger)
+    {
+        await Delete(name, runtime).ConfigureAwait(false);
+        ledger.Remove(name);
+    }
+
+    /// <summary>Deletes a container by name; throws if it cannot be removed.</summary>
+    internal static async Task Delete(string name, IReadOnlyList<string> runtime)
     {
         var timeout = TimeSpan.FromSeconds(30);
         var r = await Command.RunAsync(runtime[0], [.. runtime.Skip(1), "delete", "--force", name], timeout).ConfigureAwait(false);
@@ -44,7 +74,6 @@ internal sealed class OciSandbox(string name, IReadOnlyList<string> runtime, San
             if (!r.Ok && !NotFound(r))
                 throw new InvalidOperationException($"{Path.GetFileName(runtime[0])} delete {name} failed: {r.Reason()} (run 'sandbench clean')");
         }
-        ledger.Remove(name);
     }
 
     private static bool NotFound(CommandResult r) =>

@@ -71,5 +71,20 @@ public sealed class ColdStartExperimentTests
     }
 
     [Fact]
+    public void Check_ConnectRetryOnOwnNetworkNamespace_NoProblems() =>
+        Assert.Empty(_experiment.Check(Spec(ReadinessMethod.ConnectRetry), new FakeRuntime("runc-netns", Neither with { OwnEndpoint = true })));
+
+    [Fact]
+    public void Check_ConnectRetryOnVmGuestAddress_ProblemNamesRuntime()
+    {
+        var vm = Neither with { OwnEndpoint = true, GuestMarker = true };
+
+        var problem = Assert.Single(_experiment.Check(Spec(ReadinessMethod.ConnectRetry), new FakeRuntime("firecracker", vm)));
+
+        Assert.StartsWith("firecracker: readiness 'connect-retry'", problem, StringComparison.Ordinal);
+        Assert.Empty(_experiment.Check(Spec(ReadinessMethod.Auto), new FakeRuntime("firecracker", vm)));
+    }
+
+    [Fact]
     public void Name_Always_IsColdstart() => Assert.Equal("coldstart", _experiment.Name);
 }
