@@ -72,6 +72,7 @@ wait_quiet() {
     a=$(host_ticks); sleep 0.5; b=$(host_ticks)
     (( b - a <= 2 )) && return 0
   done
+  return 0 # busy all along: measure anyway, the round's load says so
 }
 cpus=$(nproc)
 
