@@ -8,8 +8,8 @@
 # for an idle host first (at most QUIET_WAIT s) and measures what other processes took during it.
 # Per runtime it prints the pooled medians and their ratio, the median (and range) of the per-round
 # ratios, which a burst of load in one round cannot move much, and the same median over the quiet
-# rounds only (others took under 5% of the CPUs): on a shared 2-core host load hits the .NET process
-# (more threads, more to schedule) harder than the probe, see docs/methodology.md.
+# rounds only (others took under 5% of the CPUs): on a shared 2-core host a loaded round says
+# nothing (see docs/methodology.md).
 #   bench/coldstart.sh [RUNTIME...]        (default: process runc)
 #   env: N=measured iterations per round (20), ROUNDS (10), WARMUP=warm-ups per round (3),
 #        QUIET_WAIT (30), VERBOSE=1 prints every round on stderr
