@@ -67,6 +67,8 @@ public sealed class ColdStartExperiment : IExperiment
         string? error = null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(spec.Timeout);
+        // Set when the request side is done (it may outlive the try block). No spinning: the CPUs are the child's.
+        using var answered = new ManualResetEventSlim(false, spinCount: 0);
         long deadlineNs = c.Clock.NowNs() + (long)(spec.Timeout.TotalMilliseconds * 1_000_000);
         try
         {
@@ -103,6 +105,10 @@ public sealed class ColdStartExperiment : IExperiment
                     s?.Dispose();
                     throw;
                 }
+                finally
+                {
+                    answered.Set();
+                }
             };
             Task<(Socket, RetryResult?)> StartRequestSide() =>
                 Task.Factory.StartNew(requestSide, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -129,6 +135,10 @@ public sealed class ColdStartExperiment : IExperiment
                 WorkDir = c.WorkDir,
             };
             Volatile.Write(ref sandbox, await c.Runtime.StartAsync(sandboxSpec, phases, deadline.Token).ConfigureAwait(false));
+            // This thread now sleeps until the first byte: the async continuation would otherwise run beside
+            // the starting child, and usually (this trial runs on the previous trial's request thread) end a
+            // thread there, which preempted the child on its CPU (perf sched).
+            if (answer is not null) answered.Wait(deadline.Token);
             foreach (var (k, v) in sandbox!.Details) parameters[k] = v;
             answer ??= StartRequestSide();
             var (socket, retry) = await answer.ConfigureAwait(false);

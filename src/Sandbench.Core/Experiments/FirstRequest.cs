@@ -7,8 +7,8 @@ using Sandbench.Core.Timing;
 namespace Sandbench.Core.Experiments;
 
 /// <summary>
-/// The first request of a cold start, on the trial's thread: connect (or connect-retry), send,
-/// and timestamp the first byte of the response the moment poll(2) reports it readable.
+/// The first request of a cold start, on the request side's own thread: connect (or connect-retry),
+/// send, and timestamp the first byte of the response the moment a blocking receive returns it.
 /// </summary>
 internal static class FirstRequest
 {

@@ -60,22 +60,23 @@ internal sealed class ChildProcess
         void* fa = NativeMemory.AllocZeroed(Libc.FileActionsSize);
         void* attr = NativeMemory.AllocZeroed(Libc.SpawnAttrSize);
         void* sigs = NativeMemory.AllocZeroed(Libc.SigSetSize);
-        int highFd = -1;
+        // The files are opened here, before the clock starts, so the child only dup2s them (as the probe's
+        // child does): an open in the child would be file-system work inside the measured window.
+        // dup2 onto the same number would keep close-on-exec set; high copies avoid that case.
+        int nullFd = -1, outFd = -1, highFd = -1;
         try
         {
             _ = Libc.FileActionsInit(fa);
             _ = Libc.AttrInit(attr);
-            byte* devNull = Str("/dev/null");
-            Check(Libc.FileActionsAddOpen(fa, 0, devNull, Libc.ORdOnly, 0), "stdin");
-            byte* output = o.OutputPath is null ? devNull : Str(o.OutputPath);
-            int outFlags = Libc.OWrOnly | (o.OutputPath is null ? 0 : Libc.OCreat | Libc.OAppend);
-            Check(Libc.FileActionsAddOpen(fa, 1, output, outFlags, 0x1a4 /* 0644 */), "stdout");
+            nullFd = High(Libc.Open(Str("/dev/null"), Libc.ORdWr | Libc.OCloExec, 0), "/dev/null");
+            outFd = o.OutputPath is null ? nullFd
+                : High(Libc.Open(Str(o.OutputPath), Libc.OWrOnly | Libc.OCreat | Libc.OAppend | Libc.OCloExec, 0x1a4 /* 0644 */), o.OutputPath);
+            Check(Libc.FileActionsAddDup2(fa, nullFd, 0), "stdin");
+            Check(Libc.FileActionsAddDup2(fa, outFd, 1), "stdout");
             Check(Libc.FileActionsAddDup2(fa, 1, 2), "stderr");
             if (o.ListenSocket is { } sock)
             {
-                // dup2 onto the same number would keep close-on-exec set; a high copy avoids that case.
-                highFd = Libc.Fcntl((int)sock.Handle, Libc.FDupFdCloExec, 64);
-                if (highFd < 0) throw new IOException($"fcntl(F_DUPFD_CLOEXEC) failed: errno {Marshal.GetLastPInvokeError()}");
+                highFd = High(Libc.Fcntl((int)sock.Handle, Libc.FDupFdCloExec, 64), "the listening socket");
                 Check(Libc.FileActionsAddDup2(fa, highFd, 3), "fd 3");
             }
             _ = Libc.AttrSetFlags(attr, Libc.PosixSpawnSetPgroup | Libc.PosixSpawnSetSigDef | Libc.PosixSpawnSetSigMask);
@@ -97,12 +98,25 @@ internal sealed class ChildProcess
         finally
         {
             if (highFd >= 0) _ = Libc.Close(highFd);
+            if (outFd >= 0 && outFd != nullFd) _ = Libc.Close(outFd);
+            if (nullFd >= 0) _ = Libc.Close(nullFd);
             _ = Libc.FileActionsDestroy(fa);
             _ = Libc.AttrDestroy(attr);
             NativeMemory.Free(fa);
             NativeMemory.Free(attr);
             NativeMemory.Free(sigs);
             foreach (var h in handles) NativeMemory.Free((void*)h);
+        }
+
+        // A close-on-exec copy of fd at 64 or above (the original is closed).
+        static int High(int fd, string what)
+        {
+            if (fd < 0) throw new IOException($"cannot open {what}: {new System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError()).Message}");
+            int high = fd >= 64 ? fd : Libc.Fcntl(fd, Libc.FDupFdCloExec, 64);
+            int errno = Marshal.GetLastPInvokeError();
+            if (high != fd) _ = Libc.Close(fd);
+            if (high < 0) throw new IOException($"fcntl(F_DUPFD_CLOEXEC) on {what} failed: errno {errno}");
+            return high;
         }
 
         static void Check(int rc, string what)

@@ -14,8 +14,8 @@ internal static unsafe partial class Libc
     public const short PosixSpawnSetSigDef = 0x04;
     public const short PosixSpawnSetSigMask = 0x08;
 
-    public const int ORdOnly = 0x0;
     public const int OWrOnly = 0x1;
+    public const int ORdWr = 0x2;
     public const int OCreat = 0x40;
     public const int OAppend = 0x400;
     public const int OCloExec = 0x80000;
@@ -46,9 +46,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_adddup2")]
     public static partial int FileActionsAddDup2(void* fa, int fd, int newFd);
 
-    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_addopen")]
-    public static partial int FileActionsAddOpen(void* fa, int fd, byte* path, int oflag, uint mode);
-
     [LibraryImport(Lib, EntryPoint = "posix_spawnattr_init")]
     public static partial int AttrInit(void* attr);
 
@@ -72,6 +69,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "sigfillset")]
     public static partial int SigFillSet(void* set);
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true)]
+    public static partial int Open(byte* path, int flags, uint mode);
 
     [LibraryImport(Lib, EntryPoint = "waitpid", SetLastError = true)]
     public static partial int WaitPid(int pid, out int status, int options);
