@@ -40,7 +40,7 @@ public sealed class BootOnRuntimesTests : IDisposable
 
         Assert.True(outcome.Status == TrialStatus.Ok, outcome.Error);
         var phases = outcome.Phases.ToDictionary(p => p.Key, p => p.Value);
-        string[] order = [Phases.Spawn, Phases.VmmReady, Phases.VmmCommands, Phases.Boot, Phases.GuestKernel, Phases.GuestInit, Phases.WorkloadExit, Phases.Exit, Phases.Done];
+        string[] order = [Phases.Spawn, Phases.VmmReady, Phases.VmmCommands, Phases.Boot, Phases.GuestKernel, Phases.GuestInit, Phases.WorkloadExit, Phases.VmmShutdown, Phases.Exit, Phases.Done];
         for (int i = 1; i < order.Length; i++)
             Assert.True(phases[order[i - 1]] <= phases[order[i]], $"{order[i - 1]} after {order[i]}");
         var samples = outcome.Samples.ToDictionary(p => p.Key, p => p.Value);
@@ -54,8 +54,8 @@ public sealed class BootOnRuntimesTests : IDisposable
         Assert.InRange(samples[BootExperiment.PssPeakMetric], 1, samples[BootExperiment.RssPeakMetric]);
         Assert.True(outcome.Resources.Count >= 10, $"{outcome.Resources.Count} readings");
         Assert.All(outcome.Resources, r => Assert.InRange(r.TNs, 0, phases[Phases.Exit]));
-        Assert.Equal("the guest's workload exited with code 0; qemu exited with code 0", outcome.Parameters["exit"]);
-        Assert.Contains(" -- run --probe", outcome.Parameters["kernel_cmdline"], StringComparison.Ordinal);
+        Assert.Equal("the guest's workload exited with code 0; qemu exited with code 0 (guest-shutdown)", outcome.Parameters["exit"]);
+        Assert.EndsWith(" sandbench.off=poweroff sandbench.run=--probe", outcome.Parameters["kernel_cmdline"], StringComparison.Ordinal);
         AssertNothingLeft();
     }
 
@@ -68,8 +68,23 @@ public sealed class BootOnRuntimesTests : IDisposable
         var outcome = await _f.BootAsync(runtime, "hang");
 
         Assert.Equal(TrialStatus.Failed, outcome.Status);
-        Assert.StartsWith("the guest's workload exited with code 2; qemu exited with code 0", outcome.Error, StringComparison.Ordinal);
+        Assert.StartsWith("the guest's workload exited with code 2; qemu exited with code 0 (guest-shutdown)", outcome.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(outcome.Samples, s => s.Key == BootExperiment.RunMetric);
+        AssertNothingLeft();
+    }
+
+    [Fact]
+    public async Task Boot_Qemu_KernelPanics_FailedTrialWithThePanicFromTheConsole()
+    {
+        // No /init to run: the kernel panics, panic=-1 resets at once, -no-reboot makes QEMU exit.
+        _ = await _f.UsableAsync("qemu");
+        var panicking = _f.Runtime("qemu", new Dictionary<string, string> { ["append"] = "rdinit=/nonexistent" });
+
+        var outcome = await _f.BootAsync(panicking);
+
+        Assert.Equal(TrialStatus.Failed, outcome.Status);
+        Assert.StartsWith("the guest did not report its workload's exit; qemu exited with code 0 (guest-reset)", outcome.Error, StringComparison.Ordinal);
+        Assert.True(outcome.Error!.Contains("Kernel panic", StringComparison.Ordinal), outcome.Error);
         AssertNothingLeft();
     }
 

@@ -41,8 +41,8 @@ public sealed class VmmFakeTests : IDisposable
     private string[] Requests() => File.Exists(RequestLog) ? File.ReadAllLines(RequestLog) : [];
 
     [Theory]
-    [InlineData("firecracker", "sandbench.off=reboot -- run --probe")]
-    [InlineData("cloud-hypervisor", "sandbench.off=poweroff -- run --probe")]
+    [InlineData("firecracker", "sandbench.off=reboot sandbench.run=--probe")]
+    [InlineData("cloud-hypervisor", "sandbench.off=poweroff sandbench.run=--probe")]
     public async Task Boot_FakeVmm_GuestEndsTheWayThisVmmExitsOn(string name, string cmdlineEnd)
     {
         var outcome = await _f.BootAsync(Fake(name));

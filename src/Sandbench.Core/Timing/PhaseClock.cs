@@ -93,6 +93,8 @@ public static class Phases
     public const string GuestPrintkInit = "guest-printk-init";
     /// <summary>"Freeing unused kernel memory" by the guest's printk clock, placed at boot + its printk time.</summary>
     public const string GuestPrintkFreeing = "guest-printk-freeing";
+    /// <summary>The VMM reported the guest's power-off or reset (QMP <c>SHUTDOWN</c> event, host arrival time).</summary>
+    public const string VmmShutdown = "vmm-shutdown";
     /// <summary>The guest's workload exited (init's marker, host arrival time).</summary>
     public const string WorkloadExit = "workload-exit";
 }

@@ -46,7 +46,21 @@ internal sealed class QemuSandbox(string name, ChildProcess child, SandboxLedger
         }
     }
 
-    public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct) => SerialConsole.WaitForGuestExit("qemu", child, _console, timeout, ct);
+    public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct)
+    {
+        var exit = SerialConsole.WaitForGuestExit("qemu", child, _console, timeout, ct);
+        if (exit is null || _qmp is null) return exit;
+        // QMP's SHUTDOWN event, stamped when it arrived: the guest powered off (or reset), before QEMU tore itself down.
+        _qmp.Events.Reader.Completion.Wait(TimeSpan.FromSeconds(5), CancellationToken.None);
+        while (_qmp.Events.Reader.TryRead(out var e))
+        {
+            if (e.Name != "SHUTDOWN") continue;
+            phases.MarkAt(Phases.VmmShutdown, e.ReceivedNs);
+            string? why = e.Event["data"]?["reason"]?.GetValue<string>();
+            return why is null ? exit : exit with { Description = $"{exit.Description} ({why})" };
+        }
+        return exit;
+    }
 
     public string Diagnose() => _console?.Tail() is { Length: > 0 } tail ? $"console: {tail}" : "";
 

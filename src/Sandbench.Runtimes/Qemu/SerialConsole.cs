@@ -25,6 +25,7 @@ internal sealed partial class SerialConsole : IDisposable
     private readonly ManualResetEventSlim _ready = new();
     private readonly Lock _tailLock = new();
     private readonly Queue<string> _tail = new();
+    private string? _panic;
 
     [GeneratedRegex(@"^\[\s*([0-9]+\.[0-9]+)\]\s*(.*)$")]
     private static partial Regex Printk();
@@ -60,10 +61,11 @@ internal sealed partial class SerialConsole : IDisposable
     /// <summary>The workload's exit status as the guest's init reported it (run-to-completion guests), else null.</summary>
     public int? WorkloadExitCode { get; private set; }
 
-    /// <summary>The last lines, for error messages (a kernel panic says why).</summary>
+    /// <summary>The last lines, for error messages, after the kernel's panic line if there was one (it says why).</summary>
     public string Tail()
     {
-        lock (_tailLock) return string.Join(" | ", _tail);
+        lock (_tailLock)
+            return _panic is null || _tail.Contains(_panic) ? string.Join(" | ", _tail) : $"{_panic} | … | {string.Join(" | ", _tail)}";
     }
 
     private void Pump()
@@ -110,6 +112,8 @@ internal sealed partial class SerialConsole : IDisposable
         {
             _tail.Enqueue(line);
             if (_tail.Count > 3) _tail.Dequeue();
+            // A panic's reason comes before its stack trace: keep it for the error message.
+            if (_panic is null && line.Contains("Kernel panic", StringComparison.Ordinal)) _panic = line;
         }
         if (!_firstByteIsKernel && ContNs > 0 && Printk().IsMatch(line)) _phases.MarkAt(Phases.GuestKernel, at);
         if (line.Contains("sandbench-init", StringComparison.Ordinal)) _phases.MarkAt(Phases.GuestInit, at);

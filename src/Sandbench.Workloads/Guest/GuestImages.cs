@@ -61,9 +61,10 @@ internal static class GuestImages
     /// <summary>
     /// The /init script: markers go to the console, then the workload replaces it as PID 1. Kernel
     /// messages stop reaching the console once init runs, so they cannot split a marker line.
-    /// Given <c>run ARGS...</c> (the kernel passes what follows <c>--</c> on its command line to init),
-    /// init runs the workload with ARGS to completion, prints its exit status and ends the guest
-    /// (<c>poweroff -f</c>, or <c>reboot -f</c> given <c>sandbench.off=reboot</c>).
+    /// Given <c>sandbench.run=ARG,ARG...</c> on the kernel command line, init runs the workload with those
+    /// arguments to completion, prints its exit status and ends the guest (<c>poweroff -f</c>, or
+    /// <c>reboot -f</c> given <c>sandbench.off=reboot</c>). Not init's own argv: firmware may append to the
+    /// command line (OVMF adds <c>initrd=initrd</c>), and what follows <c>--</c> would reach the workload.
     /// The guest's address, gateway and port come from the kernel command line when given
     /// (<c>sandbench.ip=ADDR/PREFIX</c>, <c>sandbench.gw=ADDR</c>, <c>sandbench.port=N</c>, for a VMM
     /// on a TAP device); the defaults suit QEMU's user networking.
@@ -75,13 +76,14 @@ internal static class GuestImages
         /bin/busybox mount -t proc proc /proc
         /bin/busybox echo 1 > /proc/sys/kernel/printk
         /bin/busybox mount -t sysfs sys /sys
-        ip=10.0.2.15/24; gw=10.0.2.2; port=8080; off=poweroff
+        ip=10.0.2.15/24; gw=10.0.2.2; port=8080; off=poweroff; mode=serve; run=
         for a in $(/bin/busybox cat /proc/cmdline); do
           case "$a" in
             sandbench.ip=*) ip="${a#sandbench.ip=}" ;;
             sandbench.gw=*) gw="${a#sandbench.gw=}" ;;
             sandbench.port=*) port="${a#sandbench.port=}" ;;
             sandbench.off=reboot) off=reboot ;;
+            sandbench.run=*) mode=run; run="${a#sandbench.run=}" ;;
           esac
         done
         for m in {{string.Join(' ', moduleOrder)}}; do /bin/busybox insmod /lib/mod/$m.ko; done
@@ -91,8 +93,8 @@ internal static class GuestImages
         /bin/busybox ip route add default via "$gw"
         /bin/busybox echo {{NetMarker}}
         export PORT="$port"
-        if [ "$1" = run ]; then
-            shift
+        if [ "$mode" = run ]; then
+            IFS=,; set -- $run; unset IFS
             {{binary}} {{string.Join(' ', args)}} "$@"
             /bin/busybox echo {{ExitMarker}} $?
             /bin/busybox $off -f

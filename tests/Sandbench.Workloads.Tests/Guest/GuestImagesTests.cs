@@ -56,8 +56,8 @@ public sealed class GuestImagesTests
         string init = GuestImages.InitScript("/bin/hello", [], ["virtio"]);
 
         Assert.Contains("""
-            if [ "$1" = run ]; then
-                shift
+            if [ "$mode" = run ]; then
+                IFS=,; set -- $run; unset IFS
                 /bin/hello  "$@"
                 /bin/busybox echo sandbench-exit $?
                 /bin/busybox $off -f
@@ -68,7 +68,19 @@ public sealed class GuestImagesTests
     [Theory]
     [InlineData("console=ttyS0", "10.0.2.15/24 10.0.2.2 8080")]
     [InlineData("console=ttyS0 sandbench.ip=172.16.3.2/30 sandbench.gw=172.16.3.1 sandbench.port=9000 quiet", "172.16.3.2/30 172.16.3.1 9000")]
-    public async Task InitScript_KernelCommandLine_SetsAddressGatewayAndPort(string cmdline, string expected)
+    public Task InitScript_KernelCommandLine_SetsAddressGatewayAndPort(string cmdline, string expected) =>
+        RunCommandLinePart(cmdline, "echo \"$ip $gw $port\"\n", expected);
+
+    [Theory]
+    [InlineData("console=ttyS0", "serve 0 poweroff")]
+    [InlineData("console=ttyS0 sandbench.off=reboot sandbench.run=--probe", "run 1 reboot --probe")]
+    // OVMF appends initrd=initrd to the command line: it must not reach the workload.
+    [InlineData("console=ttyS0 sandbench.off=poweroff sandbench.run=--probe,-v initrd=initrd", "run 2 poweroff --probe -v")]
+    public Task InitScript_KernelCommandLine_SetsRunModeArgumentsAndPowerOff(string cmdline, string expected) =>
+        RunCommandLinePart(cmdline, "IFS=,; set -- $run; unset IFS\necho \"$mode $# $off $*\"\n", expected);
+
+    /// <summary>Runs the part of /init that reads the kernel command line, then <paramref name="tail"/>, with the same busybox sh.</summary>
+    private static async Task RunCommandLinePart(string cmdline, string tail, string expected)
     {
         if (!File.Exists("/bin/busybox")) Assert.Skip("busybox is not installed (apt-get install busybox-static)");
         string init = GuestImages.InitScript("/bin/hello", [], []);
@@ -79,7 +91,7 @@ public sealed class GuestImagesTests
         try
         {
             File.WriteAllText(Path.Combine(dir, "cmdline"), cmdline + "\n");
-            string script = init[from..to].Replace("/proc/cmdline", Path.Combine(dir, "cmdline"), StringComparison.Ordinal) + "echo \"$ip $gw $port\"\n";
+            string script = init[from..to].Replace("/proc/cmdline", Path.Combine(dir, "cmdline"), StringComparison.Ordinal) + tail;
             var psi = new System.Diagnostics.ProcessStartInfo("/bin/busybox") { RedirectStandardOutput = true };
             foreach (var a in new[] { "sh", "-c", script }) psi.ArgumentList.Add(a);
             using var p = System.Diagnostics.Process.Start(psi)!;

@@ -9,7 +9,7 @@ namespace Sandbench.FakeVmm;
 /// <summary>
 /// What a booted guest shows the host: kernel lines and the Sandbench init's markers on the serial
 /// console (this process's stdout), then the workload answering HTTP on the port its command line names.
-/// Given <c>-- run ARGS</c> (run to completion), the workload "runs", init reports its status and ends the
+/// Given <c>sandbench.run=ARGS</c> (run to completion), the workload "runs", init reports its status and ends the
 /// guest with <c>sandbench.off</c> (poweroff by default): the fake VMM exits when that is how its real
 /// counterpart ends (<paramref name="exitsOn"/>), and otherwise stays, as a halted guest's VMM does.
 /// </summary>
@@ -38,7 +38,7 @@ internal sealed class FakeGuest(bool silent, string exitsOn) : IDisposable
             Say("[    0.121000] Run /init as init process");
             Say("sandbench-init");
             Say("sandbench-net");
-            if (cmdline.Contains(" -- run", StringComparison.Ordinal))
+            if (cmdline.Contains(" sandbench.run=", StringComparison.Ordinal))
             {
                 Say("hello: ok");
                 Say("sandbench-exit 0");
