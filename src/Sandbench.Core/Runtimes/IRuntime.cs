@@ -99,7 +99,9 @@ public interface ISandbox : IAsyncDisposable
 
     /// <summary>
     /// Blocks until the sandbox has ended on its own (its workload ran to completion); null when
-    /// <paramref name="timeout"/> passed first. The default polls <see cref="HasExited"/> every millisecond.
+    /// <paramref name="timeout"/> passed first. The caller marks <see cref="Phases.Exit"/> when it returns, so a
+    /// sandbox that does more work after the end (reading a console's last lines) marks it itself first.
+    /// The default polls <see cref="HasExited"/> every millisecond.
     /// </summary>
     SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct)
     {

@@ -48,10 +48,10 @@ internal sealed class QemuSandbox(string name, ChildProcess child, SandboxLedger
 
     public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct)
     {
-        var exit = SerialConsole.WaitForGuestExit("qemu", child, _console, timeout, ct);
+        var exit = SerialConsole.WaitForGuestExit("qemu", child, _console, phases, timeout, ct);
         if (exit is null || _qmp is null) return exit;
         // QMP's SHUTDOWN event, stamped when it arrived: the guest powered off (or reset), before QEMU tore itself down.
-        _qmp.Events.Reader.Completion.Wait(TimeSpan.FromSeconds(5), CancellationToken.None);
+        _qmp.WaitClosed(TimeSpan.FromSeconds(5));
         while (_qmp.Events.Reader.TryRead(out var e))
         {
             if (e.Name != "SHUTDOWN") continue;

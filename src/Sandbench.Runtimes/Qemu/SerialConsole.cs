@@ -146,9 +146,11 @@ internal sealed partial class SerialConsole : IDisposable
     /// Waits for a VMM to exit after its guest powered off (run-to-completion guests), then for this console
     /// to have read the guest's last words; clean only when the guest's workload and the VMM both exited 0.
     /// </summary>
-    public static SandboxExit? WaitForGuestExit(string vmm, ChildProcess child, SerialConsole? console, TimeSpan timeout, CancellationToken ct)
+    public static SandboxExit? WaitForGuestExit(string vmm, ChildProcess child, SerialConsole? console, PhaseClock phases, TimeSpan timeout, CancellationToken ct)
     {
         if (!child.WaitForExit(timeout, ct)) return null;
+        // Stamped now: what follows (the console's last lines) must not move the end of the run.
+        phases.Mark(Phases.Exit);
         console?._thread.Join(TimeSpan.FromSeconds(5));
         int status = child.Status ?? 0;
         int? guest = console?.WorkloadExitCode;

@@ -94,6 +94,9 @@ internal sealed class QmpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until QEMU closed the connection and every message it sent has been read into the channels.</summary>
+    public bool WaitClosed(TimeSpan timeout) => _pump.Wait(timeout);
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -117,7 +117,7 @@ internal sealed class VmmSandbox : ISandbox, IReadinessSignal
         }
     }
 
-    public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct) => SerialConsole.WaitForGuestExit(_launch.Vmm, _child, _console, timeout, ct);
+    public SandboxExit? WaitForExit(TimeSpan timeout, CancellationToken ct) => SerialConsole.WaitForGuestExit(_launch.Vmm, _child, _console, _phases, timeout, ct);
 
     public string Diagnose() => _console.Tail() is { Length: > 0 } tail ? $"console: {tail}" : "";
 
