@@ -73,6 +73,10 @@ internal static class Schema
         CREATE INDEX ix_samples_trial_id ON samples(trial_id);
         CREATE INDEX ix_resources_trial_id ON resources(trial_id);
         """,
+        // v2: the resident part of a VM's guest RAM mapping, so VMM overhead can exclude it (as Firecracker measures).
+        """
+        ALTER TABLE resources ADD COLUMN guest_rss INTEGER NULL;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

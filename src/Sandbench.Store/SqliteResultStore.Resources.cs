@@ -10,7 +10,7 @@ public sealed partial class SqliteResultStore
     {
         if (resources.Count == 0) return;
         using var insert = Command(tx, """
-            INSERT INTO resources (trial_id, t_ns, pid, rss, pss, cpu_ns) VALUES ($trial_id, $t_ns, $pid, $rss, $pss, $cpu_ns);
+            INSERT INTO resources (trial_id, t_ns, pid, rss, pss, cpu_ns, guest_rss) VALUES ($trial_id, $t_ns, $pid, $rss, $pss, $cpu_ns, $guest_rss);
             """);
         insert.Parameters.AddWithValue("$trial_id", trialId);
         var t = insert.Parameters.Add("$t_ns", SqliteType.Integer);
@@ -18,6 +18,7 @@ public sealed partial class SqliteResultStore
         var rss = insert.Parameters.Add("$rss", SqliteType.Integer);
         var pss = insert.Parameters.Add("$pss", SqliteType.Integer);
         var cpu = insert.Parameters.Add("$cpu_ns", SqliteType.Integer);
+        var guest = insert.Parameters.Add("$guest_rss", SqliteType.Integer);
         foreach (var r in resources)
         {
             t.Value = r.TNs;
@@ -25,6 +26,7 @@ public sealed partial class SqliteResultStore
             rss.Value = (object?)r.RssBytes ?? DBNull.Value;
             pss.Value = (object?)r.PssBytes ?? DBNull.Value;
             cpu.Value = (object?)r.CpuNs ?? DBNull.Value;
+            guest.Value = (object?)r.GuestRssBytes ?? DBNull.Value;
             insert.ExecuteNonQuery();
         }
     }
@@ -34,7 +36,7 @@ public sealed partial class SqliteResultStore
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var query = Command(null, "SELECT t_ns, pid, rss, pss, cpu_ns FROM resources WHERE trial_id = $id ORDER BY t_ns, pid;");
+            using var query = Command(null, "SELECT t_ns, pid, rss, pss, cpu_ns, guest_rss FROM resources WHERE trial_id = $id ORDER BY t_ns, pid;");
             query.Parameters.AddWithValue("$id", trialId);
             using var reader = query.ExecuteReader();
             var list = new List<ResourceSample>();
@@ -43,7 +45,10 @@ public sealed partial class SqliteResultStore
                 list.Add(new ResourceSample(reader.GetInt64(0), reader.GetInt32(1),
                     reader.IsDBNull(2) ? null : reader.GetInt64(2),
                     reader.IsDBNull(3) ? null : reader.GetInt64(3),
-                    reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+                    reader.IsDBNull(4) ? null : reader.GetInt64(4))
+                {
+                    GuestRssBytes = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                });
             }
             return list;
         }

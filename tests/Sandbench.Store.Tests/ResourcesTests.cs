@@ -13,7 +13,7 @@ public sealed class ResourcesTests
         store.BeginRun(Run("r1"), new Dictionary<string, string>());
         ResourceSample[] readings =
         [
-            new(20_000_000, 4242, 230_000_000, 228_000_000, 1_500_000_000),
+            new(20_000_000, 4242, 230_000_000, 228_000_000, 1_500_000_000) { GuestRssBytes = 180_000_000 },
             new(10_000_000, 4242, 12_000_000, null, null),
             new(10_000_000, 4243, 3_000_000, 1_000_000, 20_000_000),
         ];

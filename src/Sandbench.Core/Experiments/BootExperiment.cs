@@ -32,6 +32,9 @@ public sealed class BootExperiment(ProcessResources resources) : IExperiment
     public const string PssPeakMetric = "pss_peak_bytes";
     public const string ReadingsMetric = "memory_readings";
 
+    /// <summary>Peak RSS minus the resident guest RAM: the VMM's own memory (Firecracker's "VMM overhead").</summary>
+    public const string OverheadPeakMetric = "vmm_overhead_peak_bytes";
+
     /// <summary>Arguments that make the workload start and exit at once.</summary>
     public static IReadOnlyList<string> RunArgs { get; } = ["--probe"];
 
@@ -61,7 +64,9 @@ public sealed class BootExperiment(ProcessResources resources) : IExperiment
         deadline.CancelAfter(spec.Timeout);
         // Sampling starts before the spawn: the VMM's memory is read from its first reading on.
         using var sampler = new ResourceSampler(c.Clock, spec.SampleInterval,
-            () => Volatile.Read(ref sandbox)?.ProcessIds ?? [], resources);
+            () => Volatile.Read(ref sandbox)?.ProcessIds ?? [], resources,
+            () => Volatile.Read(ref sandbox)?.Details.TryGetValue("memory_mib", out var mib) == true
+                && long.TryParse(mib, NumberStyles.None, CultureInfo.InvariantCulture, out long m) ? m << 20 : null);
         try
         {
             var sandboxSpec = new SandboxSpec
@@ -116,6 +121,7 @@ public sealed class BootExperiment(ProcessResources resources) : IExperiment
         samples.Add(new(ReadingsMetric, readings.Select(r => r.TNs).Distinct().Count()));
         if (sampler.PeakRssBytes is { } rss) samples.Add(new(RssPeakMetric, rss));
         if (sampler.PeakPssBytes is { } pss) samples.Add(new(PssPeakMetric, pss));
+        if (sampler.PeakOverheadBytes is { } overhead) samples.Add(new(OverheadPeakMetric, overhead));
         if (status == TrialStatus.Ok)
         {
             if (phases.TryGet(Phases.Exit, out long end)) samples.Add(new(RunMetric, end - origin));

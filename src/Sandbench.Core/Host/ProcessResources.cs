@@ -29,12 +29,36 @@ public sealed class ProcessResources(Func<string, string?> readFile)
     }
 
     /// <summary>One reading; null when the process no longer exists.</summary>
-    public ResourceSample? Read(int pid, long tNs)
+    /// <param name="guestRamBytes">A VM's guest RAM size: the resident part of mappings of exactly that size is read from
+    /// <c>smaps</c> (QEMU, Firecracker and Cloud Hypervisor map guest RAM as one anonymous region), so VMM overhead can exclude it.</param>
+    public ResourceSample? Read(int pid, long tNs, long? guestRamBytes = null)
     {
         string? rollup = readFile($"/proc/{pid}/smaps_rollup");
         string? stat = readFile($"/proc/{pid}/stat");
         if (rollup is null && stat is null) return null;
-        return new ResourceSample(tNs, pid, Kb(rollup, "Rss:"), Kb(rollup, "Pss:"), Cpu(stat));
+        return new ResourceSample(tNs, pid, Kb(rollup, "Rss:"), Kb(rollup, "Pss:"), Cpu(stat))
+        {
+            GuestRssBytes = guestRamBytes is > 0 and var g ? GuestRss(readFile($"/proc/{pid}/smaps"), g) : null,
+        };
+    }
+
+    /// <summary>Sum of <c>Rss</c> over the mappings whose <c>Size</c> is the guest's RAM; null when there is none.</summary>
+    private static long? GuestRss(string? smaps, long guestRamBytes)
+    {
+        if (smaps is null) return null;
+        long wantKb = guestRamBytes / 1024;
+        long? total = null;
+        bool match = false;
+        foreach (var line in smaps.Split('\n'))
+        {
+            if (line.StartsWith("Size:", StringComparison.Ordinal)) match = Kb(line, "Size:") == wantKb * 1024;
+            else if (match && line.StartsWith("Rss:", StringComparison.Ordinal))
+            {
+                total = (total ?? 0) + (Kb(line, "Rss:") ?? 0);
+                match = false;
+            }
+        }
+        return total;
     }
 
     private static long? Kb(string? text, string field)
@@ -76,14 +100,18 @@ public sealed class ResourceSampler : IDisposable
     private readonly List<ResourceSample> _samples = [];
     private readonly Lock _gate = new();
     private readonly ITimer _timer;
+    private readonly Func<long?> _guestRam;
     private bool _stopped;
 
     /// <param name="pids">The sandbox's processes now (may be empty before it has started).</param>
-    public ResourceSampler(MonotonicClock clock, TimeSpan interval, Func<IReadOnlyList<int>> pids, ProcessResources reader)
+    /// <param name="guestRamBytes">A VM's guest RAM size once known (null otherwise), for <see cref="PeakOverheadBytes"/>.</param>
+    public ResourceSampler(MonotonicClock clock, TimeSpan interval, Func<IReadOnlyList<int>> pids, ProcessResources reader,
+        Func<long?>? guestRamBytes = null)
     {
         _clock = clock;
         _pids = pids;
         _reader = reader;
+        _guestRam = guestRamBytes ?? (() => null);
         _timer = clock.Time.CreateTimer(_ => Tick(), null, TimeSpan.Zero, interval);
     }
 
@@ -94,16 +122,19 @@ public sealed class ResourceSampler : IDisposable
         {
             if (_stopped) return;
             long now = _clock.NowNs();
-            long? rss = null, pss = null;
+            long? rss = null, pss = null, guest = null;
+            long? ram = _guestRam();
             foreach (int pid in _pids())
             {
-                if (_reader.Read(pid, now) is not { } s) continue;
+                if (_reader.Read(pid, now, ram) is not { } s) continue;
                 _samples.Add(s);
                 if (s.RssBytes is { } r) rss = (rss ?? 0) + r;
                 if (s.PssBytes is { } p) pss = (pss ?? 0) + p;
+                if (s.GuestRssBytes is { } g) guest = (guest ?? 0) + g;
             }
             if (rss > (PeakRssBytes ?? -1)) PeakRssBytes = rss;
             if (pss > (PeakPssBytes ?? -1)) PeakPssBytes = pss;
+            if (rss - guest is { } overhead && overhead > (PeakOverheadBytes ?? -1)) PeakOverheadBytes = overhead;
         }
     }
 
@@ -112,6 +143,12 @@ public sealed class ResourceSampler : IDisposable
 
     /// <summary>The largest PSS total over the sandbox's processes at one reading; null before any.</summary>
     public long? PeakPssBytes { get; private set; }
+
+    /// <summary>
+    /// The largest RSS total minus the resident guest RAM at one reading: what the VMM itself holds (its code,
+    /// device state, and under TCG its translation cache). Null unless a guest RAM mapping was found.
+    /// </summary>
+    public long? PeakOverheadBytes { get; private set; }
 
     /// <summary>Stops sampling; the readings with times made relative to <paramref name="originNs"/>.</summary>
     public IReadOnlyList<ResourceSample> Stop(long originNs)

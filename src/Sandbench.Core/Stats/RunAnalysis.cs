@@ -31,6 +31,7 @@ public sealed record BootResult(
     Summary? ImageMiB,
     Summary? RssPeakMiB,
     Summary? PssPeakMiB,
+    Summary? VmmOverheadMiB,
     int Failed,
     int Warmups,
     IReadOnlyList<string> Errors);
@@ -88,7 +89,7 @@ public static class RunAnalysis
                 const double MiB = 1.0 / (1 << 20);
                 return new BootResult(g.Key.Runtime, g.Key.Workload,
                     Of(BootExperiment.RunMetric, 1e-6), Of(BootExperiment.BootMetric, 1e-6), Of(BootExperiment.VmmMetric, 1e-6),
-                    Of(BootExperiment.ImageMetric, MiB), Of(BootExperiment.RssPeakMetric, MiB), Of(BootExperiment.PssPeakMetric, MiB),
+                    Of(BootExperiment.ImageMetric, MiB), Of(BootExperiment.RssPeakMetric, MiB), Of(BootExperiment.PssPeakMetric, MiB), Of(BootExperiment.OverheadPeakMetric, MiB),
                     measured.Count - ok.Count, g.Count(t => t.Warmup),
                     [.. measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3)]);
             })];

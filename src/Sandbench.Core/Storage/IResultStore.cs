@@ -32,7 +32,11 @@ public interface IResultStore : IDisposable
 /// <param name="RssBytes">Resident set size; null when the process was gone or unreadable.</param>
 /// <param name="PssBytes">Proportional set size (shared pages divided among their sharers), from smaps_rollup.</param>
 /// <param name="CpuNs">User plus system CPU time consumed so far.</param>
-public sealed record ResourceSample(long TNs, int Pid, long? RssBytes, long? PssBytes, long? CpuNs);
+public sealed record ResourceSample(long TNs, int Pid, long? RssBytes, long? PssBytes, long? CpuNs)
+{
+    /// <summary>Resident bytes of the VM's guest RAM mapping in this process (null: not a VMM, or not known).</summary>
+    public long? GuestRssBytes { get; init; }
+}
 
 public enum RunStatus
 {

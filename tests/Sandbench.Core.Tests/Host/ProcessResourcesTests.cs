@@ -31,6 +31,28 @@ public sealed class ProcessResourcesTests
     }
 
     [Fact]
+    public void Read_GuestRamSize_ResidentPartOfTheMappingOfExactlyThatSize()
+    {
+        const string smaps = """
+            7f6e77e00000-7f6e87e00000 rw-p 00000000 00:00 0
+            Size:             262144 kB
+            Rss:               61440 kB
+            Pss:               61440 kB
+            7f6e88000000-7f6ec7fff000 rwxp 00000000 00:00 0
+            Size:            1048572 kB
+            Rss:                2048 kB
+            55d0a0000000-55d0a0100000 r--p 00000000 08:01 1234                       /usr/bin/qemu-system-x86_64
+            Size:               1024 kB
+            Rss:                1024 kB
+            """;
+        var reader = new ProcessResources(Files(new() { ["/proc/9/smaps_rollup"] = Rollup, ["/proc/9/stat"] = Stat, ["/proc/9/smaps"] = smaps }));
+
+        Assert.Equal(61440L * 1024, reader.Read(9, 0, 256L << 20)!.GuestRssBytes);
+        Assert.Null(reader.Read(9, 0, 512L << 20)!.GuestRssBytes);
+        Assert.Null(reader.Read(9, 0)!.GuestRssBytes);
+    }
+
+    [Fact]
     public void Read_ProcessGone_Null() =>
         Assert.Null(new ProcessResources(_ => null).Read(1, 0));
 
