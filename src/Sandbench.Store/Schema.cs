@@ -77,6 +77,16 @@ internal static class Schema
         """
         ALTER TABLE resources ADD COLUMN guest_rss INTEGER NULL;
         """,
+        // v3: the host sampled every second during a run (CPU per core, memory, load), joined to trials by time.
+        """
+        CREATE TABLE host_metrics (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            t_ns   INTEGER NOT NULL,
+            metric TEXT NOT NULL,
+            value  REAL NOT NULL
+        );
+        CREATE INDEX ix_host_metrics_run_id ON host_metrics(run_id, t_ns);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

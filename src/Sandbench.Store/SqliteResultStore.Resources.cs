@@ -3,7 +3,7 @@ using Sandbench.Core.Storage;
 
 namespace Sandbench.Store;
 
-/// <summary>Resource samples: memory and CPU of a sandbox's processes over time, one row per process per reading.</summary>
+/// <summary>Resource samples: memory and CPU of a sandbox's processes over time, one row per process per reading; and the host during a run.</summary>
 public sealed partial class SqliteResultStore
 {
     private void InsertResources(SqliteTransaction tx, long trialId, IReadOnlyList<ResourceSample> resources)
@@ -50,6 +50,43 @@ public sealed partial class SqliteResultStore
                     GuestRssBytes = reader.IsDBNull(5) ? null : reader.GetInt64(5),
                 });
             }
+            return list;
+        }
+    }
+
+    public void AppendHostMetrics(string runId, IReadOnlyList<HostMetric> metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var tx = _connection.BeginTransaction(deferred: false);
+            using var insert = Command(tx, "INSERT INTO host_metrics (run_id, t_ns, metric, value) VALUES ($run_id, $t_ns, $metric, $value);");
+            insert.Parameters.AddWithValue("$run_id", runId);
+            var t = insert.Parameters.Add("$t_ns", SqliteType.Integer);
+            var metric = insert.Parameters.Add("$metric", SqliteType.Text);
+            var value = insert.Parameters.Add("$value", SqliteType.Real);
+            foreach (var m in metrics)
+            {
+                t.Value = m.TNs;
+                metric.Value = m.Metric;
+                value.Value = m.Value;
+                insert.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+    }
+
+    public IReadOnlyList<HostMetric> HostMetrics(string runId)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var query = Command(null, "SELECT t_ns, metric, value FROM host_metrics WHERE run_id = $id ORDER BY t_ns, metric;");
+            query.Parameters.AddWithValue("$id", runId);
+            using var reader = query.ExecuteReader();
+            var list = new List<HostMetric>();
+            while (reader.Read()) list.Add(new HostMetric(reader.GetInt64(0), reader.GetString(1), reader.GetDouble(2)));
             return list;
         }
     }

@@ -60,6 +60,10 @@ public sealed class RunTests : IDisposable
         var readings = _h.Query("SELECT t.runtime, COUNT(*) FROM resources r JOIN trials t ON t.id = r.trial_id GROUP BY t.runtime",
             r => (r.GetString(0), r.GetInt64(1)));
         Assert.Contains(readings, x => x.Item1 == "qemu" && x.Item2 >= 10);
+        // The host, every second of the run (a boot takes ~2 s here): CPU per core, memory, load.
+        var host = _h.Query("SELECT DISTINCT metric FROM host_metrics", r => r.GetString(0));
+        foreach (var m in new[] { "cpu_busy", "cpu_busy.cpu0", "mem_available_bytes", "load1" }) Assert.Contains(m, host);
+        Assert.Contains("host during the run", stdout, StringComparison.Ordinal);
         var show = await _h.RunAsync("show", "--db", _h.Db, "--json");
         using var json = JsonDocument.Parse(show.Out);
         var boot = json.RootElement.GetProperty("boot").EnumerateArray().ToList();

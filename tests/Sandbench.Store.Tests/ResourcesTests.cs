@@ -33,4 +33,21 @@ public sealed class ResourcesTests
 
         Assert.Empty(store.Resources(99));
     }
+
+    [Fact]
+    public void AppendHostMetrics_SeveralBatches_ReadBackPerRunInTimeOrder()
+    {
+        using var dir = new TempDirectory();
+        using var store = SqliteResultStore.Open(dir.File("results.db"));
+        store.BeginRun(Run("r1"), new Dictionary<string, string>());
+        store.BeginRun(Run("r2"), new Dictionary<string, string>());
+
+        store.AppendHostMetrics("r1", [new(2_000, "load1", 0.5), new(2_000, "cpu_busy", 0.25)]);
+        store.AppendHostMetrics("r2", [new(1_500, "load1", 9)]);
+        store.AppendHostMetrics("r1", [new(1_000, "mem_available_bytes", 1e10)]);
+
+        Assert.Equal([new HostMetric(1_000, "mem_available_bytes", 1e10), new HostMetric(2_000, "cpu_busy", 0.25), new HostMetric(2_000, "load1", 0.5)],
+            store.HostMetrics("r1"));
+        Assert.Single(store.HostMetrics("r2"));
+    }
 }

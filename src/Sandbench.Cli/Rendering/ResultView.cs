@@ -30,9 +30,10 @@ internal static class ResultView
         var phases = RunAnalysis.PhaseBreakdowns(trials);
         var boot = RunAnalysis.Boot(trials);
         var bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
+        var host = RunAnalysis.Host(store.HostMetrics(run.Id));
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, host },
                 JsonOutput.Options));
             return;
         }
@@ -47,6 +48,7 @@ internal static class ResultView
         PrintPhases(phases, "cold-start phases");
         if (boot.Count > 0) BootView.Print(boot);
         PrintPhases(bootPhases, "boot phases");
+        if (host.Count > 0) HostView.Print(host);
     }
 
     private static void PrintColdStart(IReadOnlyList<RuntimeResult> results)

@@ -60,6 +60,18 @@ public sealed class RunExecutor(
 
         int done = 0, failed = 0;
         bool interrupted = false;
+        // The host every second while the run goes (CPU per core, memory, load), committed as it is read.
+        using var hostSampler = new HostSampler(clock, host, TimeSpan.FromSeconds(1), metrics =>
+        {
+            try
+            {
+                store.AppendHostMetrics(run.Id, metrics);
+            }
+            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                // The store went away (the run is ending) or is full: trials matter more than host readings.
+            }
+        });
         try
         {
             using var dir = RunDirectory.Create(run.Id);
@@ -109,6 +121,7 @@ public sealed class RunExecutor(
             store.FinishRun(run.Id, RunStatus.Failed, clock.Time.GetUtcNow());
             throw;
         }
+        hostSampler.Dispose();
         var status = interrupted ? RunStatus.Interrupted : RunStatus.Completed;
         var finished = clock.Time.GetUtcNow();
         store.FinishRun(run.Id, status, finished);

@@ -18,6 +18,9 @@ public sealed class HostInfo(Func<string, string?> readFile, Func<string, bool> 
 
     public static HostInfo Local { get; } = new(ReadOrNull, p => File.Exists(p) || Directory.Exists(p));
 
+    /// <summary>Reads a /proc or /sys file of this host (null when absent or unreadable).</summary>
+    public string? ReadFile(string path) => readFile(path);
+
     private static string? ReadOrNull(string path)
     {
         try

@@ -36,6 +36,9 @@ public sealed record BootResult(
     int Warmups,
     IReadOnlyList<string> Errors);
 
+/// <summary>One host metric over a run: how many readings, and their mean, min and max.</summary>
+public sealed record HostStat(string Metric, int N, double Mean, double Min, double Max);
+
 /// <summary>Median time from spawn to each phase, and between consecutive phases (milliseconds).</summary>
 public sealed record PhaseBreakdown(string Runtime, string Workload, IReadOnlyList<PhaseStat> Phases);
 
@@ -93,6 +96,13 @@ public static class RunAnalysis
                     measured.Count - ok.Count, g.Count(t => t.Warmup),
                     [.. measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3)]);
             })];
+
+    /// <summary>The host's readings over a run, one row per metric (all-core CPU first, then per core, memory, load).</summary>
+    public static IReadOnlyList<HostStat> Host(IReadOnlyList<HostMetric> metrics) =>
+        [.. metrics.GroupBy(m => m.Metric)
+            .OrderBy(g => g.Key == "cpu_busy" ? 0 : g.Key.StartsWith("cpu_busy.", StringComparison.Ordinal) ? 1 : 2)
+            .ThenBy(g => g.Key.Length).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new HostStat(g.Key, g.Count(), g.Average(m => m.Value), g.Min(m => m.Value), g.Max(m => m.Value)))];
 
     /// <summary>Phases of the successful measured trials of one experiment, per runtime × workload.</summary>
     public static IReadOnlyList<PhaseBreakdown> PhaseBreakdowns(IReadOnlyList<TrialRecord> trials, string experiment = "coldstart") =>

@@ -22,9 +22,20 @@ public interface IResultStore : IDisposable
 
     IReadOnlyDictionary<string, string> Environment(string runId);
 
+    /// <summary>Appends readings of the host taken during a run, committed at once.</summary>
+    void AppendHostMetrics(string runId, IReadOnlyList<HostMetric> metrics);
+
+    /// <summary>The host readings of a run, in time order.</summary>
+    IReadOnlyList<HostMetric> HostMetrics(string runId);
+
     /// <summary>The resource samples of one trial, in time order.</summary>
     IReadOnlyList<ResourceSample> Resources(long trialId);
 }
+
+/// <summary>One reading of the host during a run.</summary>
+/// <param name="TNs">Absolute monotonic nanoseconds (the clock of trials' origins, so readings join to trials by time).</param>
+/// <param name="Metric">e.g. <c>cpu_busy</c> (fraction of all cores), <c>cpu_busy.cpu0</c>, <c>mem_available_bytes</c>, <c>load1</c>.</param>
+public sealed record HostMetric(long TNs, string Metric, double Value);
 
 /// <summary>One reading of one process of a sandbox.</summary>
 /// <param name="TNs">Nanoseconds since the trial's origin (the spawn).</param>
