@@ -98,11 +98,14 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
     }
 
     /// <summary>The version from the first line of <c>--version</c> ("runc version 1.1.5+ds1" → "1.1.5+ds1").</summary>
+    /// <summary>The version from a <c>--version</c> output's first line: what follows "version", else what follows a ':' ("kata-runtime  : 3.2.0").</summary>
     internal static string ParseVersion(string output)
     {
         string first = output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
         int i = first.IndexOf("version", StringComparison.OrdinalIgnoreCase);
-        return (i >= 0 ? first[(i + "version".Length)..] : first).Trim();
+        if (i >= 0) return first[(i + "version".Length)..].Trim();
+        int colon = first.LastIndexOf(':');
+        return (colon >= 0 ? first[(colon + 1)..] : first).Trim();
     }
 
     public async Task<ISandbox> StartAsync(SandboxSpec spec, PhaseClock phases, CancellationToken ct)
