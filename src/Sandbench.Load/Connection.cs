@@ -17,6 +17,8 @@ internal sealed class Connection(RunContext run)
     private Socket? _socket;
     private long _inFlightSince; // Stopwatch timestamp of the current connect or request; 0 when idle
     private int _timedOut;
+    private readonly HdrHistogram.LongHistogram _thisSecond = SecondBuckets.NewHistogram();
+    private int _second;
 
     public WorkerStats Stats { get; } = new();
 
@@ -66,6 +68,7 @@ internal sealed class Connection(RunContext run)
         }
         finally
         {
+            run.Buckets.Flush(_second, _thisSecond);
             Close();
         }
     }
@@ -83,11 +86,14 @@ internal sealed class Connection(RunContext run)
         }
         finally
         {
+            run.Buckets.Flush(_second, _thisSecond);
             Close();
         }
     }
 
-    private async Task SendOneAsync(long dueAt, int second, CancellationToken ct)
+    // Pooled: one request per call, so a plain async method would allocate its state machine per request.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendOneAsync(long dueAt, int second, CancellationToken ct)
     {
         var stats = Stats;
         Volatile.Write(ref _timedOut, 0);
@@ -100,8 +106,8 @@ internal sealed class Connection(RunContext run)
             }
             long sent = Stopwatch.GetTimestamp();
             Volatile.Write(ref _inFlightSince, sent);
-            Interlocked.Increment(ref stats.Sent);
-            WorkerStats.Record(stats.Lag, run.Micros(sent - dueAt));
+            Volatile.Write(ref stats.Sent, stats.Sent + 1); // one writer; the progress line reads it
+            if (run.OpenLoop) WorkerStats.Record(stats.Lag, run.Micros(sent - dueAt));
             var socket = _socket!;
             var request = run.Request;
             for (int off = 0; off < request.Length;)
@@ -134,8 +140,13 @@ internal sealed class Connection(RunContext run)
             WorkerStats.Record(stats.Uncorrected, run.Micros(end - sent));
             WorkerStats.Record(stats.Ttfb, run.Micros(first - sent));
             stats.Status[Math.Clamp(_parser.StatusCode, 0, stats.Status.Length - 1)]++;
-            Interlocked.Increment(ref stats.Completed);
-            run.Buckets.Completed(second, corrected);
+            Volatile.Write(ref stats.Completed, stats.Completed + 1);
+            if (second != _second)
+            {
+                run.Buckets.Flush(_second, _thisSecond);
+                _second = second;
+            }
+            WorkerStats.Record(_thisSecond, corrected);
             if (!_parser.KeepAlive) Close();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
@@ -192,6 +203,7 @@ internal sealed class RunContext(LoadOptions options, IPEndPoint endpoint, Sched
     public LoadOptions Options { get; } = options;
     public IPEndPoint Endpoint { get; } = endpoint;
     public Schedule Schedule { get; } = schedule;
+    public bool OpenLoop { get; } = options.Rate is not null;
     public byte[] Request { get; } = options.RequestBytes();
     public long Start => Schedule.Start;
     public long End { get; } = end;

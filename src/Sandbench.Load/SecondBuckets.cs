@@ -4,7 +4,8 @@ namespace Sandbench.Load;
 
 /// <summary>
 /// Counts, errors and corrected latency per second of the run (by the second in which the request was
-/// due, or sent in closed loop). Shared by all workers under a lock per second; 2 significant digits.
+/// due, or sent in closed loop), 2 significant digits. Each worker records into its own histogram for
+/// the current second and adds it here under a lock when its second changes (<see cref="Flush"/>).
 /// </summary>
 internal sealed class SecondBuckets(int seconds)
 {
@@ -12,7 +13,7 @@ internal sealed class SecondBuckets(int seconds)
 
     private sealed class Bucket
     {
-        public readonly LongHistogram Latency = new(1, WorkerStats.HighestMicros, 2);
+        public readonly LongHistogram Latency = NewHistogram();
         public long Errors;
         public long Late;
         public long Dropped;
@@ -20,10 +21,15 @@ internal sealed class SecondBuckets(int seconds)
 
     private Bucket At(int second) => _buckets[Math.Clamp(second, 0, _buckets.Length - 1)];
 
-    public void Completed(int second, long micros)
+    public static LongHistogram NewHistogram() => new(1, WorkerStats.HighestMicros, 2);
+
+    /// <summary>Adds a worker's histogram of one second, and clears it for the worker's next second.</summary>
+    public void Flush(int second, LongHistogram latency)
     {
+        if (latency.TotalCount == 0) return;
         var b = At(second);
-        lock (b) WorkerStats.Record(b.Latency, micros);
+        lock (b) b.Latency.Add(latency);
+        latency.Reset();
     }
 
     public void Error(int second) => Interlocked.Increment(ref At(second).Errors);
