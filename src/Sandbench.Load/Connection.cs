@@ -29,6 +29,21 @@ internal sealed class Connection(RunContext run)
         if (since != 0 && now - since > limitTicks && Interlocked.Exchange(ref _timedOut, 1) == 0) Volatile.Read(ref _socket)?.Dispose();
     }
 
+    /// <summary>Opens the connection before the clock starts, as wrk does; a failure is left for the first request to retry and count.</summary>
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        var socket = new Socket(run.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(run.Endpoint, ct).ConfigureAwait(false);
+            Volatile.Write(ref _socket, socket);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+        }
+    }
+
     /// <summary>Ends whatever is in flight at once (interruption); it is not counted as an error.</summary>
     public void Abort() => Volatile.Read(ref _socket)?.Dispose();
 
@@ -49,7 +64,8 @@ internal sealed class Connection(RunContext run)
                 long dueAt = run.Schedule.Due(i);
                 int second = run.SecondOf(dueAt);
                 long now = Stopwatch.GetTimestamp();
-                if (now >= run.End || now - dueAt > run.TimeoutTicks)
+                // Due before the end but picked up just after it (dispatch jitter): still sent, within a short grace.
+                if (now - dueAt > run.TimeoutTicks || (now >= run.End && now - dueAt > RunContext.EndGraceTicks))
                 {
                     Stats.Dropped++;
                     run.Buckets.Dropped(second);
@@ -196,17 +212,28 @@ internal sealed class Connection(RunContext run)
 }
 
 /// <summary>What every connection of one run shares (read-only while it lasts, except the buckets).</summary>
-internal sealed class RunContext(LoadOptions options, IPEndPoint endpoint, Schedule schedule, long end, SecondBuckets buckets)
+internal sealed class RunContext(LoadOptions options, IPEndPoint endpoint, SecondBuckets buckets)
 {
     private readonly double _microsPerTick = 1_000_000.0 / Stopwatch.Frequency;
 
     public LoadOptions Options { get; } = options;
     public IPEndPoint Endpoint { get; } = endpoint;
-    public Schedule Schedule { get; } = schedule;
+    /// <summary>Set by <see cref="Begin"/> once the connections are open; the clock starts then.</summary>
+    public Schedule Schedule { get; private set; } = new(0, options.Rate ?? 1, options.Duration, Stopwatch.Frequency);
+
+    public Schedule Begin(long start)
+    {
+        Schedule = new Schedule(start, Options.Rate ?? 1, Options.Duration, Stopwatch.Frequency);
+        End = start + (long)(Options.Duration.TotalSeconds * Stopwatch.Frequency);
+        return Schedule;
+    }
     public bool OpenLoop { get; } = options.Rate is not null;
+
+    /// <summary>How late a request due before the end may still be sent after it: 10 ms.</summary>
+    public static long EndGraceTicks { get; } = Stopwatch.Frequency / 100;
     public byte[] Request { get; } = options.RequestBytes();
     public long Start => Schedule.Start;
-    public long End { get; } = end;
+    public long End { get; private set; }
     public long TimeoutTicks { get; } = (long)(options.Timeout.TotalSeconds * Stopwatch.Frequency);
     public SecondBuckets Buckets { get; } = buckets;
 

@@ -35,12 +35,16 @@ public sealed class LoadGenerator(LoadOptions options)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         int seconds = (int)Math.Ceiling(options.Duration.TotalSeconds);
         var buckets = new SecondBuckets(seconds);
-        long start = Stopwatch.GetTimestamp();
-        long end = start + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-        var schedule = new Schedule(start, options.Rate ?? 1, options.Duration, Stopwatch.Frequency);
-        var run = new RunContext(options, endpoint, schedule, end, buckets);
+        var run = new RunContext(options, endpoint, buckets);
         var connections = Enumerable.Range(0, options.Connections).Select(_ => new Connection(run)).ToArray();
-
+        using (var connectLimit = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
+        {
+            connectLimit.CancelAfter(options.Timeout);
+            await Task.WhenAll(connections.Select(c => c.PrepareAsync(connectLimit.Token))).ConfigureAwait(false);
+        }
+        long start = Stopwatch.GetTimestamp();
+        var schedule = run.Begin(start);
+        long end = run.End;
         using var registration = stop.Token.Register(() => { foreach (var c in connections) c.Abort(); });
         long lastProgress = start;
         using var watchdog = new Timer(_ =>
