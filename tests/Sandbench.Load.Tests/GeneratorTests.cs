@@ -15,15 +15,15 @@ public sealed class GeneratorTests(HelloServer hello) : IClassFixture<HelloServe
         Assert.Equal("open", r.Mode);
         Assert.Equal(2000, r.Scheduled);
         Assert.Equal(r.Scheduled, r.Completed + r.Dropped + r.Errors);
-        Assert.InRange(r.Completed, 1960, 2000);
-        Assert.InRange(r.AchievedRate, 980, 1020);
+        Assert.True(r.Completed is >= 1960 and <= 2000 && r.AchievedRate is >= 980 and <= 1020,
+            $"completed {r.Completed}, {r.AchievedRate} req/s, dropped {r.Dropped}, errors {r.Errors}");
         Assert.Equal(0, r.Errors);
         Assert.Equal(r.Completed, r.StatusCodes["200"]);
         Assert.Equal(2, r.Seconds.Count);
         Assert.Equal(r.Completed, r.Seconds.Sum(s => s.Completed));
         Assert.True(r.Corrected!.P50 >= r.Uncorrected!.P50);
         Assert.NotNull(r.Lag);
-        Assert.InRange(r.ElapsedSeconds, 2.0, 3.0);
+        Assert.InRange(r.ElapsedSeconds, 1.99, 3.0); // the last request is due at 1.999 s
     }
 
     [Fact]
