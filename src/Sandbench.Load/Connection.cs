@@ -26,7 +26,9 @@ internal sealed class Connection(RunContext run)
     public void CheckTimeout(long now, long limitTicks)
     {
         long since = Volatile.Read(ref _inFlightSince);
-        if (since != 0 && now - since > limitTicks && Interlocked.Exchange(ref _timedOut, 1) == 0) Volatile.Read(ref _socket)?.Dispose();
+        if (since == 0 || now - since <= limitTicks) return;
+        // Checked again just before closing, so a request that ended meanwhile does not take the next one with it.
+        if (Volatile.Read(ref _inFlightSince) == since && Interlocked.Exchange(ref _timedOut, 1) == 0) Volatile.Read(ref _socket)?.Dispose();
     }
 
     /// <summary>Opens the connection before the clock starts, as wrk does; a failure is left for the first request to retry and count.</summary>
