@@ -19,6 +19,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     CleanCommand.Build(app),
     PlansCommand.Build(),
     ArtifactCommand.Build(app),
+    LoadCommand.Build(),
 };
 
 var parse = root.Parse(args);

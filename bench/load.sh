@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `sandbench load` against its peers, on the same hello server on 127.0.0.1, in one run:
+#  1. closed loop, 32 connections: wrk (-t2 -c32) and `sandbench load --closed --concurrency 32`,
+#     interleaved in ROUNDS rounds (which goes first alternates); prints req/s of each and the ratio
+#     of the medians (target >= 1.0), and hey (-c 32) as a second peer;
+#  2. open loop at RATE req/s for OPEN s: achieved rate vs target (target within 1%), late, dropped, lag.
+#  3. a server that answers after a fixed 10 ms (bench/delay.c, thread per connection) at 200 req/s:
+#     corrected p50 vs 10 ms (target within 0.2 ms).
+# wrk and hey must be installed (Debian packages wrk and hey; setup does not install them). The host is shared and has 2 cores: the server,
+# the generator and anything else running compete, so look at the per-round figures too.
+#   env: ROUNDS (3), SECONDS_PER_RUN (5), RATE (5000), OPEN (10)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROUNDS=${ROUNDS:-3}; D=${SECONDS_PER_RUN:-5}; RATE=${RATE:-5000}; OPEN=${OPEN:-10}
+for tool in wrk hey gcc python3; do command -v $tool >/dev/null || { echo "error: $tool is not installed" >&2; exit 2; }; done
+hello=$("$here/../sandbench" artifact hello | awk '$1 == "binary" { print $2 }')
+sb="$here/../artifacts/sandbench/sandbench" # published by the wrapper above; no build runs beside the rounds
+work=$(mktemp -d /tmp/sandbench-load-XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=$((20000 + RANDOM % 20000))
+PORT=$port "$hello" > "$work/hello.log" 2>&1 & pids+=($!)
+until grep -q sandbench-ready "$work/hello.log"; do read -rt 0.05 <> <(:) || true; done
+url="http://127.0.0.1:$port/"
+
+sandbench_closed() { "$sb" load "$url" --closed --concurrency 32 --duration "${D}s" --json 2>/dev/null | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["achievedRate"]))'; }
+wrk_closed() { wrk -t2 -c32 -d"${D}s" "$url" | awk '/^Requests\/sec/ { printf "%d\n", $2 }'; }
+hey_closed() { hey -c 32 -z "${D}s" "$url" | awk '/Requests\/sec/ { printf "%d\n", $2 }'; }
+
+echo "== closed loop, 32 connections, ${D}s per run, $ROUNDS rounds (hello on 127.0.0.1:$port)"
+sbs=(); wrks=()
+for ((i = 0; i < ROUNDS; i++)); do
+  if ((i % 2 == 0)); then a=$(sandbench_closed); b=$(wrk_closed); else b=$(wrk_closed); a=$(sandbench_closed); fi
+  sbs+=("$a"); wrks+=("$b")
+  echo "round $((i + 1)): sandbench $a req/s, wrk $b req/s, ratio $(python3 -c "print(f'{$a/$b:.3f}')")"
+done
+h=$(hey_closed)
+python3 - "${sbs[*]}" "${wrks[*]}" "$h" <<'PY'
+import statistics, sys
+s = [int(x) for x in sys.argv[1].split()]; w = [int(x) for x in sys.argv[2].split()]; h = int(sys.argv[3])
+ms, mw = statistics.median(s), statistics.median(w)
+print(f"median: sandbench {ms:.0f} req/s, wrk {mw:.0f} req/s, ratio {ms / mw:.3f} (target >= 1.0); hey {h} req/s, sandbench/hey {ms / h:.2f}")
+PY
+
+echo "== open loop at $RATE req/s for ${OPEN}s, 32 connections"
+"$sb" load "$url" --rate "$RATE" --duration "${OPEN}s" --connections 32 --json 2>/dev/null > "$work/open.json"
+python3 - "$work/open.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); t = r['targetRate']; a = r['achievedRate']
+print(f"achieved {a:.1f} req/s of {t:g} ({(a / t - 1) * 100:+.2f}%, target within 1%), completed {r['completed']}/{r['scheduled']}, "
+      f"errors {r['errors']}, late {r['late']}, dropped {r['dropped']}")
+for k in ('corrected', 'uncorrected', 'lag'):
+    v = r[k]; print(f"  {k:12} p50 {v['p50']:.3f} ms  p99 {v['p99']:.3f} ms  max {v['max']:.3f} ms")
+PY
+
+echo "== fixed 10 ms delay server, open loop at 200 req/s for ${D}s, 32 connections"
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$work/delay" "$here/delay.c"
+dport=$((port + 1))
+"$work/delay" "$dport" > "$work/delay.log" 2>&1 & pids+=($!)
+until grep -q ready "$work/delay.log"; do read -rt 0.05 <> <(:) || true; done
+"$sb" load "http://127.0.0.1:$dport/" --rate 200 --duration "${D}s" --connections 32 --json 2>/dev/null > "$work/delay.json"
+python3 - "$work/delay.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); c = r['corrected']; u = r['uncorrected']
+print(f"corrected p50 {c['p50']:.3f} ms ({c['p50'] - 10:+.3f} ms vs 10 ms, target within 0.2), p99 {c['p99']:.3f} ms; "
+      f"uncorrected p50 {u['p50']:.3f} ms; errors {r['errors']}")
+PY

@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace Sandbench.Load;
+
+/// <summary>
+/// One keep-alive HTTP/1.1 connection that sends one request at a time and measures it. A watchdog
+/// (<see cref="CheckTimeout"/>) closes the socket of a request past its timeout, which ends any
+/// pending send or receive, so a stalled server can never hang the worker.
+/// </summary>
+internal sealed class Connection(RunContext run)
+{
+    private readonly byte[] _buffer = new byte[16 * 1024];
+    private readonly ResponseParser _parser = new() { NoBody = run.Options.Method == "HEAD" };
+    private Socket? _socket;
+    private long _inFlightSince; // Stopwatch timestamp of the current connect or request; 0 when idle
+    private int _timedOut;
+    private readonly HdrHistogram.LongHistogram _thisSecond = SecondBuckets.NewHistogram();
+    private int _second;
+
+    public WorkerStats Stats { get; } = new();
+
+    /// <summary>Closes the socket when the current request is past <paramref name="limitTicks"/>.</summary>
+    public void CheckTimeout(long now, long limitTicks)
+    {
+        long since = Volatile.Read(ref _inFlightSince);
+        if (since == 0 || now - since <= limitTicks) return;
+        // Checked again just before closing, so a request that ended meanwhile does not take the next one with it.
+        if (Volatile.Read(ref _inFlightSince) == since && Interlocked.Exchange(ref _timedOut, 1) == 0) Volatile.Read(ref _socket)?.Dispose();
+    }
+
+    /// <summary>Opens the connection before the clock starts, as wrk does; a failure is left for the first request to retry and count.</summary>
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        var socket = new Socket(run.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(run.Endpoint, ct).ConfigureAwait(false);
+            Volatile.Write(ref _socket, socket);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+        }
+    }
+
+    /// <summary>Ends whatever is in flight at once (interruption); it is not counted as an error.</summary>
+    public void Abort() => Volatile.Read(ref _socket)?.Dispose();
+
+    public async Task RunOpenAsync(ChannelReader<long> due, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                bool late = true;
+                if (!due.TryRead(out long i))
+                {
+                    // Nothing was waiting for a connection: the next request is on time.
+                    late = false;
+                    if (!await due.WaitToReadAsync(ct).ConfigureAwait(false)) return;
+                    if (!due.TryRead(out i)) continue;
+                }
+                long dueAt = run.Schedule.Due(i);
+                int second = run.SecondOf(dueAt);
+                long now = Stopwatch.GetTimestamp();
+                // Due before the end but picked up just after it (dispatch jitter): still sent, within a short grace.
+                if (now - dueAt > run.TimeoutTicks || (now >= run.End && now - dueAt > RunContext.EndGraceTicks))
+                {
+                    Stats.Dropped++;
+                    run.Buckets.Dropped(second);
+                    continue;
+                }
+                if (late)
+                {
+                    Stats.Late++;
+                    run.Buckets.Late(second);
+                }
+                await SendOneAsync(dueAt, second, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            run.Buckets.Flush(_second, _thisSecond);
+            Close();
+        }
+    }
+
+    public async Task RunClosedAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (now >= run.End) return;
+                await SendOneAsync(now, run.SecondOf(now), ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            run.Buckets.Flush(_second, _thisSecond);
+            Close();
+        }
+    }
+
+    // Pooled: one request per call, so a plain async method would allocate its state machine per request.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendOneAsync(long dueAt, int second, CancellationToken ct)
+    {
+        var stats = Stats;
+        Volatile.Write(ref _timedOut, 0);
+        try
+        {
+            if (_socket is null && !await ConnectAsync(ct).ConfigureAwait(false))
+            {
+                run.Buckets.Error(second);
+                return;
+            }
+            long sent = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _inFlightSince, sent);
+            Volatile.Write(ref stats.Sent, stats.Sent + 1); // one writer; the progress line reads it
+            if (run.OpenLoop) WorkerStats.Record(stats.Lag, run.Micros(sent - dueAt));
+            var socket = _socket!;
+            var request = run.Request;
+            for (int off = 0; off < request.Length;)
+                off += await socket.SendAsync(request.AsMemory(off), SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+            // Sends and receives take no token: timeouts and interruption end them by closing the socket, which costs nothing per request.
+            _parser.Reset();
+            long first = 0;
+            ParseState state;
+            while (true)
+            {
+                int n = await socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    state = _parser.EndOfStream();
+                    if (state != ParseState.Complete) Fail(ErrorKind.Closed, second);
+                    break;
+                }
+                if (first == 0) first = Stopwatch.GetTimestamp();
+                stats.BytesRead += n;
+                state = _parser.Feed(_buffer.AsSpan(0, n), out int used);
+                if (state == ParseState.Complete && used < n) state = ParseState.Malformed; // bytes nobody asked for
+                if (state == ParseState.Malformed) Fail(ErrorKind.Malformed, second);
+                if (state != ParseState.NeedMore) break;
+            }
+            long end = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _inFlightSince, 0);
+            if (state != ParseState.Complete) return;
+            long corrected = run.Micros(end - dueAt);
+            WorkerStats.Record(stats.Corrected, corrected);
+            WorkerStats.Record(stats.Uncorrected, run.Micros(end - sent));
+            WorkerStats.Record(stats.Ttfb, run.Micros(first - sent));
+            stats.Status[Math.Clamp(_parser.StatusCode, 0, stats.Status.Length - 1)]++;
+            Volatile.Write(ref stats.Completed, stats.Completed + 1);
+            if (second != _second)
+            {
+                run.Buckets.Flush(_second, _thisSecond);
+                _second = second;
+            }
+            WorkerStats.Record(_thisSecond, corrected);
+            if (!_parser.KeepAlive) Close();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+            Volatile.Write(ref _inFlightSince, 0);
+            if (Volatile.Read(ref _timedOut) == 1) Fail(ErrorKind.Timeout, second);
+            else if (!ct.IsCancellationRequested)
+                Fail(e is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } ? ErrorKind.Closed : ErrorKind.Socket, second);
+            Close();
+        }
+    }
+
+    private async Task<bool> ConnectAsync(CancellationToken ct)
+    {
+        var socket = new Socket(run.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Volatile.Write(ref _socket, socket);
+        Volatile.Write(ref _inFlightSince, Stopwatch.GetTimestamp());
+        try
+        {
+            await socket.ConnectAsync(run.Endpoint, ct).ConfigureAwait(false);
+            Volatile.Write(ref _inFlightSince, 0);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            Volatile.Write(ref _inFlightSince, 0);
+            if (!ct.IsCancellationRequested)
+            {
+                Stats.Error(Volatile.Read(ref _timedOut) == 1 ? ErrorKind.Timeout : ErrorKind.Connect);
+            }
+            Close();
+            return false;
+        }
+    }
+
+    private void Fail(ErrorKind kind, int second)
+    {
+        Stats.Error(kind);
+        run.Buckets.Error(second);
+        Close();
+    }
+
+    private void Close()
+    {
+        Interlocked.Exchange(ref _socket, null)?.Dispose();
+    }
+}
+
+/// <summary>What every connection of one run shares (read-only while it lasts, except the buckets).</summary>
+internal sealed class RunContext(LoadOptions options, IPEndPoint endpoint, SecondBuckets buckets)
+{
+    private readonly double _microsPerTick = 1_000_000.0 / Stopwatch.Frequency;
+
+    public LoadOptions Options { get; } = options;
+    public IPEndPoint Endpoint { get; } = endpoint;
+    /// <summary>Set by <see cref="Begin"/> once the connections are open; the clock starts then.</summary>
+    public Schedule Schedule { get; private set; } = new(0, options.Rate ?? 1, options.Duration, Stopwatch.Frequency);
+
+    public Schedule Begin(long start)
+    {
+        Schedule = new Schedule(start, Options.Rate ?? 1, Options.Duration, Stopwatch.Frequency);
+        End = start + (long)(Options.Duration.TotalSeconds * Stopwatch.Frequency);
+        return Schedule;
+    }
+    public bool OpenLoop { get; } = options.Rate is not null;
+
+    /// <summary>How late a request due before the end may still be sent after it: 10 ms.</summary>
+    public static long EndGraceTicks { get; } = Stopwatch.Frequency / 100;
+    public byte[] Request { get; } = options.RequestBytes();
+    public long Start => Schedule.Start;
+    public long End { get; private set; }
+    public long TimeoutTicks { get; } = (long)(options.Timeout.TotalSeconds * Stopwatch.Frequency);
+    public SecondBuckets Buckets { get; } = buckets;
+
+    public long Micros(long ticks) => (long)(ticks * _microsPerTick);
+
+    public int SecondOf(long timestamp) => (int)((timestamp - Start) / Stopwatch.Frequency);
+}

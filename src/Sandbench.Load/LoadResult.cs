@@ -1,0 +1,66 @@
+using HdrHistogram;
+
+namespace Sandbench.Load;
+
+/// <summary>A latency distribution in milliseconds (recorded in microseconds, 3 significant digits).</summary>
+public sealed record LatencySummary(long N, double Mean, double StdDev, double P50, double P90, double P99, double P999, double Max)
+{
+    public static LatencySummary? Of(LongHistogram h)
+    {
+        if (h.TotalCount == 0) return null;
+        static double Ms(double micros) => micros / 1000.0;
+        return new LatencySummary(h.TotalCount, Ms(h.GetMean()), Ms(h.GetStdDeviation()), Ms(h.GetValueAtPercentile(50)),
+            Ms(h.GetValueAtPercentile(90)), Ms(h.GetValueAtPercentile(99)), Ms(h.GetValueAtPercentile(99.9)), Ms(h.GetMaxValue()));
+    }
+}
+
+/// <summary>One second of the run: requests completed, failed, late and dropped that were due in it, and their corrected latency (ms).</summary>
+public sealed record SecondResult(int Second, long Completed, long Errors, long Late, long Dropped, double? P50, double? P99);
+
+/// <summary>Counters while the run lasts, for the progress line.</summary>
+public sealed record LoadProgress(double ElapsedSeconds, long Sent, long Completed, long Errors, long Late, long Dropped);
+
+/// <summary>
+/// Everything a load run measured. Corrected latency counts from the time each request was due
+/// (coordinated omission corrected, as wrk2 does); uncorrected from the moment it was actually
+/// written. In closed loop a request is due when its connection is ready, so both are the same.
+/// </summary>
+public sealed record LoadResult
+{
+    public required string Mode { get; init; }
+    public required string Target { get; init; }
+    public required int Connections { get; init; }
+    public double? TargetRate { get; init; }
+    public required double DurationSeconds { get; init; }
+    public required double ElapsedSeconds { get; init; }
+    public required double TimeoutSeconds { get; init; }
+    public required bool Interrupted { get; init; }
+    public string LatencyUnit => "ms";
+    public string Resolution => "recorded in microseconds, 3 significant digits (HdrHistogram); per-second percentiles 2 digits";
+
+    /// <summary>Requests the schedule made due within the duration (open loop).</summary>
+    public long? Scheduled { get; init; }
+    public required long Sent { get; init; }
+    public required long Completed { get; init; }
+    public required long Errors { get; init; }
+
+    /// <summary>Due while every connection was busy, so sent after their time (open loop).</summary>
+    public required long Late { get; init; }
+
+    /// <summary>Never sent: no connection was free before the timeout, or the run ended first (open loop).</summary>
+    public required long Dropped { get; init; }
+
+    /// <summary>Completed responses per second of the configured duration.</summary>
+    public required double AchievedRate { get; init; }
+    public required long BytesRead { get; init; }
+
+    public LatencySummary? Corrected { get; init; }
+    public LatencySummary? Uncorrected { get; init; }
+    public LatencySummary? Ttfb { get; init; }
+
+    /// <summary>Generator lag: actual send time minus due time.</summary>
+    public LatencySummary? Lag { get; init; }
+    public required IReadOnlyDictionary<string, long> StatusCodes { get; init; }
+    public required IReadOnlyDictionary<string, long> ErrorsByKind { get; init; }
+    public required IReadOnlyList<SecondResult> Seconds { get; init; }
+}
