@@ -6,7 +6,7 @@
 #  2. open loop at RATE req/s for OPEN s: achieved rate vs target (target within 1%), late, dropped, lag.
 #  3. a server that answers after a fixed 10 ms (bench/delay.c, thread per connection) at 200 req/s:
 #     corrected p50 vs 10 ms (target within 0.2 ms).
-# wrk and hey must be installed (Debian packages wrk and hey; setup does not install them). The host is shared and has 2 cores: the server,
+# wrk and hey come from Debian (scripts/install-deps installs them). The host has 2 cores: the server,
 # the generator and anything else running compete, so look at the per-round figures too.
 #   env: ROUNDS (3), SECONDS_PER_RUN (5), RATE (5000), OPEN (10)
 set -euo pipefail
