@@ -33,21 +33,8 @@ public sealed class CloudHypervisorRuntime(RuntimeProfile profile, SandboxLedger
     private string BinaryName => Profile.Option("binary") ?? "cloud-hypervisor";
 
     public Task<RuntimeProbe> ProbeAsync(IArtifactProvider artifacts, CancellationToken ct) =>
-        VmmHost.ProbeAsync(Profile, BinaryName, InstallHint, (Profile.Option("network") ?? "tap") == "tap", async (bin, token) =>
-        {
-            string dir = Directory.CreateTempSubdirectory("sandbench-probe-").FullName;
-            try
-            {
-                var spec = FirecrackerRuntime.ProbeSpec(dir);
-                var net = new GuestNetwork(null, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), "");
-                await using var vm = await VmmSandbox.LaunchAsync(Launch(bin, spec, net, new Dictionary<string, string>()), spec, ledger,
-                    new PhaseClock(MonotonicClock.System), token).ConfigureAwait(false);
-            }
-            finally
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }, ct);
+        VmmHost.ProbeAsync(Profile, BinaryName, InstallHint, (Profile.Option("network") ?? "tap") == "tap", ledger,
+            (bin, spec, net) => Launch(bin, spec, net, new Dictionary<string, string>()), ct);
 
     private VmmLaunch Launch(string bin, SandboxSpec spec, GuestNetwork net, IReadOnlyDictionary<string, string> details)
     {

@@ -35,30 +35,8 @@ public sealed class FirecrackerRuntime(RuntimeProfile profile, SandboxLedger led
     private string BinaryName => Profile.Option("binary") ?? "firecracker";
 
     public Task<RuntimeProbe> ProbeAsync(IArtifactProvider artifacts, CancellationToken ct) =>
-        VmmHost.ProbeAsync(Profile, BinaryName, InstallHint, (Profile.Option("network") ?? "tap") == "tap", async (bin, token) =>
-        {
-            // A trivial sandbox: the VMM starts and its API answers; booting a guest is what trials measure.
-            string dir = Directory.CreateTempSubdirectory("sandbench-probe-").FullName;
-            try
-            {
-                var spec = ProbeSpec(dir);
-                var net = new GuestNetwork(null, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), "");
-                await using var vm = await VmmSandbox.LaunchAsync(Launch(bin, spec, net, new Dictionary<string, string>()), spec, ledger,
-                    new PhaseClock(MonotonicClock.System), token).ConfigureAwait(false);
-            }
-            finally
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }, ct);
-
-    internal static SandboxSpec ProbeSpec(string dir) => new()
-    {
-        Name = $"sb-probe-{Environment.ProcessId}",
-        Artifact = new Artifact("probe", "", "", "", "", 0, []),
-        OutputPath = Path.Combine(dir, "vmm.log"),
-        WorkDir = dir,
-    };
+        VmmHost.ProbeAsync(Profile, BinaryName, InstallHint, (Profile.Option("network") ?? "tap") == "tap", ledger,
+            (bin, spec, net) => Launch(bin, spec, net, new Dictionary<string, string>()), ct);
 
     private VmmLaunch Launch(string bin, SandboxSpec spec, GuestNetwork net, IReadOnlyDictionary<string, string> details) =>
         new("firecracker", [bin, .. Native.Flags.Split(Profile.Option("flags")), "--api-sock", Path.Combine(spec.WorkDir, "fc.sock")],

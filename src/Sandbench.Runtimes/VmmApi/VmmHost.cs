@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using Sandbench.Core.Host;
 using Sandbench.Core.Runtimes;
+using Sandbench.Core.Timing;
+using Sandbench.Core.Workloads;
 using Sandbench.Runtimes.Native;
 
 namespace Sandbench.Runtimes.VmmApi;
@@ -48,10 +50,11 @@ internal static class VmmHost
 
     /// <summary>
     /// A probe that says everything missing at once: the binary (cheap when absent: nothing is run),
-    /// KVM, TAP networking. <paramref name="tryStart"/> runs only when all are there.
+    /// KVM, TAP networking. Only when all are there, a trivial sandbox: the VMM (from <paramref name="launch"/>)
+    /// starts and its API answers; booting a guest is what trials measure.
     /// </summary>
     public static async Task<RuntimeProbe> ProbeAsync(RuntimeProfile profile, string binaryName, string hint, bool needsTap,
-        Func<string, CancellationToken, Task> tryStart, CancellationToken ct)
+        SandboxLedger ledger, Func<string, SandboxSpec, GuestNetwork, VmmLaunch> launch, CancellationToken ct)
     {
         string? bin = Executables.Find(binaryName);
         var problems = new List<string>();
@@ -69,7 +72,7 @@ internal static class VmmHost
         {
             try
             {
-                await tryStart(bin!, ct).ConfigureAwait(false);
+                await TryStartAsync(bin!, ledger, launch, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or Core.SandbenchException)
             {
@@ -78,6 +81,28 @@ internal static class VmmHost
         }
         return new RuntimeProbe(profile.Name, profile.Kind, bin is not null, version, problems.Count == 0,
             problems.Count == 0 ? null : string.Join("; ", problems), hint);
+    }
+
+    private static async Task TryStartAsync(string bin, SandboxLedger ledger, Func<string, SandboxSpec, GuestNetwork, VmmLaunch> launch, CancellationToken ct)
+    {
+        string dir = Directory.CreateTempSubdirectory("sandbench-probe-").FullName;
+        try
+        {
+            var spec = new SandboxSpec
+            {
+                Name = $"sb-probe-{Environment.ProcessId}",
+                Artifact = new Artifact("probe", "", "", "", "", 0, []),
+                OutputPath = Path.Combine(dir, "vmm.log"),
+                WorkDir = dir,
+            };
+            var net = new GuestNetwork(null, new IPEndPoint(IPAddress.Loopback, 0), "");
+            await using var vm = await VmmSandbox.LaunchAsync(launch(bin, spec, net), spec, ledger, new PhaseClock(MonotonicClock.System), ct)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
 
