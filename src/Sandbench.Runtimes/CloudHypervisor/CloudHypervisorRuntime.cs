@@ -4,7 +4,6 @@ using Sandbench.Core.Host;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Timing;
 using Sandbench.Core.Workloads;
-using Sandbench.Runtimes.Firecracker;
 using Sandbench.Runtimes.VmmApi;
 
 namespace Sandbench.Runtimes.CloudHypervisor;
@@ -63,7 +62,7 @@ public sealed class CloudHypervisorRuntime(RuntimeProfile profile, SandboxLedger
         var image = await guestImages.GetGuestImageAsync(spec.Artifact.Workload, 0, ct).ConfigureAwait(false);
         string vmlinux = await guestImages.GetUncompressedKernelAsync(image, ct).ConfigureAwait(false);
         string memory = Profile.Option("memory") ?? "256", vcpus = Profile.Option("vcpus") ?? "1";
-        int mem = FirecrackerRuntime.Number("memory", memory), cpus = FirecrackerRuntime.Number("vcpus", vcpus);
+        int mem = VmmHost.Number("memory", memory), cpus = VmmHost.Number("vcpus", vcpus);
 
         GuestNetwork net;
         try

@@ -48,7 +48,7 @@ public sealed class FirecrackerRuntime(RuntimeProfile profile, SandboxLedger led
         var image = await guestImages.GetGuestImageAsync(spec.Artifact.Workload, 0, ct).ConfigureAwait(false);
         string vmlinux = await guestImages.GetUncompressedKernelAsync(image, ct).ConfigureAwait(false);
         string memory = Profile.Option("memory") ?? "256", vcpus = Profile.Option("vcpus") ?? "1";
-        int mem = Number("memory", memory), cpus = Number("vcpus", vcpus);
+        int mem = VmmHost.Number("memory", memory), cpus = VmmHost.Number("vcpus", vcpus);
         string? rootfs = Profile.Option("rootfs");
         if (rootfs is not null && !File.Exists(rootfs)) throw new InvalidOperationException($"rootfs {rootfs} not found");
 
@@ -108,9 +108,4 @@ public sealed class FirecrackerRuntime(RuntimeProfile profile, SandboxLedger led
             throw;
         }
     }
-
-    internal static int Number(string option, string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
-            ? n
-            : throw new InvalidOperationException($"{option} '{text}' is not a positive whole number");
 }

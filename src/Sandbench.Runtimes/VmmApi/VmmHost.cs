@@ -83,6 +83,12 @@ internal static class VmmHost
             problems.Count == 0 ? null : string.Join("; ", problems), hint);
     }
 
+    /// <summary>A VM size option (memory in MiB, vCPUs) as a positive whole number.</summary>
+    internal static int Number(string option, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
+            ? n
+            : throw new InvalidOperationException($"{option} '{text}' is not a positive whole number");
+
     private static async Task TryStartAsync(string bin, SandboxLedger ledger, Func<string, SandboxSpec, GuestNetwork, VmmLaunch> launch, CancellationToken ct)
     {
         string dir = Directory.CreateTempSubdirectory("sandbench-probe-").FullName;
