@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using Sandbench.Core.Host;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Timing;
 using Sandbench.Core.Workloads;
@@ -58,47 +56,21 @@ public sealed class CloudHypervisorRuntime(RuntimeProfile profile, SandboxLedger
 
     public async Task<ISandbox> StartAsync(SandboxSpec spec, PhaseClock phases, CancellationToken ct)
     {
-        string bin = Executables.Find(BinaryName) ?? throw new InvalidOperationException($"{BinaryName} not found on PATH ({InstallHint})");
-        var image = await guestImages.GetGuestImageAsync(spec.Artifact.Workload, 0, ct).ConfigureAwait(false);
-        string vmlinux = await guestImages.GetUncompressedKernelAsync(image, ct).ConfigureAwait(false);
-        string memory = Profile.Option("memory") ?? "256", vcpus = Profile.Option("vcpus") ?? "1";
-        int mem = VmmHost.Number("memory", memory), cpus = VmmHost.Number("vcpus", vcpus);
-
-        GuestNetwork net;
-        try
-        {
-            net = await GuestNetwork.PrepareAsync(Profile, spec, tap => ledger.Record(new LedgerEntry(spec.Name, null, spec.WorkDir, tap)), ct).ConfigureAwait(false);
-        }
-        catch
-        {
-            ledger.Remove(spec.Name);
-            throw;
-        }
-        string cmdline = $"console=ttyS0 panic=-1 printk.time=1 {net.BootArgs} {Profile.Option("append")}".Trim() + GuestInit.RunArguments(spec, "poweroff");
-        var details = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["accel"] = "kvm",
-            ["memory_mib"] = memory,
-            ["vcpus"] = vcpus,
-            ["kernel_cmdline"] = cmdline,
-            ["guest_kernel"] = image.KernelVersion,
-            ["kernel_bytes"] = new FileInfo(vmlinux).Length.ToString(CultureInfo.InvariantCulture),
-            ["initrd_bytes"] = image.InitrdBytes.ToString(CultureInfo.InvariantCulture),
-            ["network"] = net.Tap is null ? "none" : $"tap {net.Tap.Name}",
-        };
-        var vm = await VmmSandbox.LaunchAsync(Launch(bin, spec, net, details), spec, ledger, phases, ct).ConfigureAwait(false);
+        var g = await VmmHost.PrepareGuestAsync(Profile, BinaryName, InstallHint, spec, ledger, guestImages,
+            "console=ttyS0 panic=-1 printk.time=1", "poweroff", ct).ConfigureAwait(false);
+        var vm = await VmmSandbox.LaunchAsync(Launch(g.Binary, spec, g.Network, g.Details), spec, ledger, phases, ct).ConfigureAwait(false);
         try
         {
             var config = new JsonObject
             {
-                ["cpus"] = new JsonObject { ["boot_vcpus"] = cpus, ["max_vcpus"] = cpus },
-                ["memory"] = new JsonObject { ["size"] = (long)mem << 20 },
-                ["payload"] = new JsonObject { ["kernel"] = vmlinux, ["initramfs"] = image.InitrdPath, ["cmdline"] = cmdline },
+                ["cpus"] = new JsonObject { ["boot_vcpus"] = g.Vcpus, ["max_vcpus"] = g.Vcpus },
+                ["memory"] = new JsonObject { ["size"] = (long)g.MemoryMib << 20 },
+                ["payload"] = new JsonObject { ["kernel"] = g.Vmlinux, ["initramfs"] = g.Image.InitrdPath, ["cmdline"] = g.Cmdline },
                 // Serial on Cloud Hypervisor's stdout (our console pipe); the virtio console would be a second, unread one.
                 ["serial"] = new JsonObject { ["mode"] = "Tty" },
                 ["console"] = new JsonObject { ["mode"] = "Off" },
             };
-            if (net.Tap is { } tap)
+            if (g.Network.Tap is { } tap)
             {
                 config["net"] = new JsonArray(new JsonObject
                 {

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using Sandbench.Core.Host;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Timing;
 using Sandbench.Core.Workloads;
@@ -44,48 +42,22 @@ public sealed class FirecrackerRuntime(RuntimeProfile profile, SandboxLedger led
 
     public async Task<ISandbox> StartAsync(SandboxSpec spec, PhaseClock phases, CancellationToken ct)
     {
-        string bin = Executables.Find(BinaryName) ?? throw new InvalidOperationException($"{BinaryName} not found on PATH ({InstallHint})");
-        var image = await guestImages.GetGuestImageAsync(spec.Artifact.Workload, 0, ct).ConfigureAwait(false);
-        string vmlinux = await guestImages.GetUncompressedKernelAsync(image, ct).ConfigureAwait(false);
-        string memory = Profile.Option("memory") ?? "256", vcpus = Profile.Option("vcpus") ?? "1";
-        int mem = VmmHost.Number("memory", memory), cpus = VmmHost.Number("vcpus", vcpus);
         string? rootfs = Profile.Option("rootfs");
         if (rootfs is not null && !File.Exists(rootfs)) throw new InvalidOperationException($"rootfs {rootfs} not found");
-
-        GuestNetwork net;
-        try
-        {
-            net = await GuestNetwork.PrepareAsync(Profile, spec, tap => ledger.Record(new LedgerEntry(spec.Name, null, spec.WorkDir, tap)), ct).ConfigureAwait(false);
-        }
-        catch
-        {
-            ledger.Remove(spec.Name);
-            throw;
-        }
-        // Firecracker's documented x86 guest arguments; its serial console is ttyS0, on its stdout.
-        string bootArgs = $"console=ttyS0 reboot=k panic=1 pci=off printk.time=1 {net.BootArgs} {Profile.Option("append")}".Trim() + GuestInit.RunArguments(spec, "reboot");
-        var details = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["accel"] = "kvm",
-            ["memory_mib"] = memory,
-            ["vcpus"] = vcpus,
-            ["kernel_cmdline"] = bootArgs,
-            ["guest_kernel"] = image.KernelVersion,
-            ["kernel_bytes"] = new FileInfo(vmlinux).Length.ToString(CultureInfo.InvariantCulture),
-            ["initrd_bytes"] = image.InitrdBytes.ToString(CultureInfo.InvariantCulture),
-            ["root"] = rootfs is null ? "initramfs" : "initramfs + rootfs drive",
-            ["network"] = net.Tap is null ? "none" : $"tap {net.Tap.Name}",
-        };
-        var vm = await VmmSandbox.LaunchAsync(Launch(bin, spec, net, details), spec, ledger, phases, ct).ConfigureAwait(false);
+        // Firecracker's documented x86 guest arguments; its serial console is ttyS0, on its stdout. It exits on the guest's reset.
+        var g = await VmmHost.PrepareGuestAsync(Profile, BinaryName, InstallHint, spec, ledger, guestImages,
+            "console=ttyS0 reboot=k panic=1 pci=off printk.time=1", "reboot", ct).ConfigureAwait(false);
+        g.Details["root"] = rootfs is null ? "initramfs" : "initramfs + rootfs drive";
+        var vm = await VmmSandbox.LaunchAsync(Launch(g.Binary, spec, g.Network, g.Details), spec, ledger, phases, ct).ConfigureAwait(false);
         try
         {
             var api = vm.Api;
-            await api.PutAsync("/machine-config", new JsonObject { ["vcpu_count"] = cpus, ["mem_size_mib"] = mem }, ct).ConfigureAwait(false);
+            await api.PutAsync("/machine-config", new JsonObject { ["vcpu_count"] = g.Vcpus, ["mem_size_mib"] = g.MemoryMib }, ct).ConfigureAwait(false);
             await api.PutAsync("/boot-source", new JsonObject
             {
-                ["kernel_image_path"] = vmlinux,
-                ["initrd_path"] = image.InitrdPath,
-                ["boot_args"] = bootArgs,
+                ["kernel_image_path"] = g.Vmlinux,
+                ["initrd_path"] = g.Image.InitrdPath,
+                ["boot_args"] = g.Cmdline,
             }, ct).ConfigureAwait(false);
             if (rootfs is not null)
             {
@@ -97,7 +69,7 @@ public sealed class FirecrackerRuntime(RuntimeProfile profile, SandboxLedger led
                     ["is_read_only"] = true,
                 }, ct).ConfigureAwait(false);
             }
-            if (net.Tap is { } tap)
+            if (g.Network.Tap is { } tap)
                 await api.PutAsync("/network-interfaces/eth0", new JsonObject { ["iface_id"] = "eth0", ["host_dev_name"] = tap.Name }, ct).ConfigureAwait(false);
             await vm.BootAsync(token => api.PutAsync("/actions", new JsonObject { ["action_type"] = "InstanceStart" }, token), ct).ConfigureAwait(false);
             return vm;

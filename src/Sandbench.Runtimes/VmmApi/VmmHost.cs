@@ -83,6 +83,45 @@ internal static class VmmHost
             problems.Count == 0 ? null : string.Join("; ", problems), hint);
     }
 
+    /// <summary>
+    /// What both API-driven VMMs need before they spawn: the binary, the guest (kernel as ELF vmlinux, initramfs),
+    /// memory and vCPUs, the network (its TAP device recorded in the ledger first) and the kernel command line
+    /// (<paramref name="baseCmdline"/>, the network's, the profile's <c>append</c>, then run-to-completion arguments
+    /// ending the guest with <paramref name="off"/>), with the details stored with every trial.
+    /// </summary>
+    public static async Task<GuestPlan> PrepareGuestAsync(RuntimeProfile profile, string binaryName, string hint, SandboxSpec spec,
+        SandboxLedger ledger, IArtifactProvider images, string baseCmdline, string off, CancellationToken ct)
+    {
+        string bin = Executables.Find(binaryName) ?? throw new InvalidOperationException($"{binaryName} not found on PATH ({hint})");
+        var image = await images.GetGuestImageAsync(spec.Artifact.Workload, 0, ct).ConfigureAwait(false);
+        string vmlinux = await images.GetUncompressedKernelAsync(image, ct).ConfigureAwait(false);
+        string memory = profile.Option("memory") ?? "256", vcpus = profile.Option("vcpus") ?? "1";
+        int mem = Number("memory", memory), cpus = Number("vcpus", vcpus);
+        GuestNetwork net;
+        try
+        {
+            net = await GuestNetwork.PrepareAsync(profile, spec, tap => ledger.Record(new LedgerEntry(spec.Name, null, spec.WorkDir, tap)), ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            ledger.Remove(spec.Name);
+            throw;
+        }
+        string cmdline = $"{baseCmdline} {net.BootArgs} {profile.Option("append")}".Trim() + GuestInit.RunArguments(spec, off);
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["accel"] = "kvm",
+            ["memory_mib"] = memory,
+            ["vcpus"] = vcpus,
+            ["kernel_cmdline"] = cmdline,
+            ["guest_kernel"] = image.KernelVersion,
+            ["kernel_bytes"] = new FileInfo(vmlinux).Length.ToString(CultureInfo.InvariantCulture),
+            ["initrd_bytes"] = image.InitrdBytes.ToString(CultureInfo.InvariantCulture),
+            ["network"] = net.Tap is null ? "none" : $"tap {net.Tap.Name}",
+        };
+        return new GuestPlan(bin, image, vmlinux, mem, cpus, net, cmdline, details);
+    }
+
     /// <summary>A VM size option (memory in MiB, vCPUs) as a positive whole number.</summary>
     internal static int Number(string option, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
@@ -111,6 +150,10 @@ internal static class VmmHost
         }
     }
 }
+
+/// <summary>A guest ready to be described to a VMM: see <see cref="VmmHost.PrepareGuestAsync"/>.</summary>
+internal sealed record GuestPlan(string Binary, GuestImage Image, string Vmlinux, int MemoryMib, int Vcpus, GuestNetwork Network,
+    string Cmdline, Dictionary<string, string> Details);
 
 /// <summary>How the host reaches a microVM's workload: a TAP device, or (tests, other set-ups) an address given in the profile.</summary>
 internal sealed record GuestNetwork(TapDevice? Tap, IPEndPoint Endpoint, string BootArgs)
