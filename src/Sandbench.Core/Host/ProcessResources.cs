@@ -29,36 +29,42 @@ public sealed class ProcessResources(Func<string, string?> readFile)
     }
 
     /// <summary>One reading; null when the process no longer exists.</summary>
-    /// <param name="guestRamBytes">A VM's guest RAM size: the resident part of mappings of exactly that size is read from
-    /// <c>smaps</c> (QEMU, Firecracker and Cloud Hypervisor map guest RAM as one anonymous region), so VMM overhead can exclude it.</param>
+    /// <param name="guestRamBytes">A VM's guest RAM size: the resident part of mappings of exactly that size is read too
+    /// (QEMU, Firecracker and Cloud Hypervisor map guest RAM as one anonymous region), so VMM overhead can exclude it.
+    /// That needs the per-mapping <c>smaps</c>, which then gives the RSS and PSS totals as well (the rollup is their sum).</param>
     public ResourceSample? Read(int pid, long tNs, long? guestRamBytes = null)
     {
-        string? rollup = readFile($"/proc/{pid}/smaps_rollup");
         string? stat = readFile($"/proc/{pid}/stat");
-        if (rollup is null && stat is null) return null;
-        return new ResourceSample(tNs, pid, Kb(rollup, "Rss:"), Kb(rollup, "Pss:"), Cpu(stat))
+        if (guestRamBytes is > 0 and var g)
         {
-            GuestRssBytes = guestRamBytes is > 0 and var g ? GuestRss(readFile($"/proc/{pid}/smaps"), g) : null,
-        };
+            string? smaps = readFile($"/proc/{pid}/smaps");
+            if (smaps is null && stat is null) return null;
+            var (rss, pss, guest) = FromSmaps(smaps, g);
+            return new ResourceSample(tNs, pid, rss, pss, Cpu(stat)) { GuestRssBytes = guest };
+        }
+        string? rollup = readFile($"/proc/{pid}/smaps_rollup");
+        if (rollup is null && stat is null) return null;
+        return new ResourceSample(tNs, pid, Kb(rollup, "Rss:"), Kb(rollup, "Pss:"), Cpu(stat));
     }
 
-    /// <summary>Sum of <c>Rss</c> over the mappings whose <c>Size</c> is the guest's RAM; null when there is none.</summary>
-    private static long? GuestRss(string? smaps, long guestRamBytes)
+    /// <summary>RSS and PSS summed over all mappings, and RSS over those whose <c>Size</c> is the guest's RAM (null when none).</summary>
+    private static (long? Rss, long? Pss, long? Guest) FromSmaps(string? smaps, long guestRamBytes)
     {
-        if (smaps is null) return null;
-        long wantKb = guestRamBytes / 1024;
-        long? total = null;
-        bool match = false;
+        if (smaps is null) return (null, null, null);
+        long? rss = null, pss = null, guest = null;
+        bool isGuest = false;
         foreach (var line in smaps.Split('\n'))
         {
-            if (line.StartsWith("Size:", StringComparison.Ordinal)) match = Kb(line, "Size:") == wantKb * 1024;
-            else if (match && line.StartsWith("Rss:", StringComparison.Ordinal))
+            if (line.StartsWith("Size:", StringComparison.Ordinal)) isGuest = Kb(line, "Size:") == guestRamBytes;
+            else if (line.StartsWith("Rss:", StringComparison.Ordinal))
             {
-                total = (total ?? 0) + (Kb(line, "Rss:") ?? 0);
-                match = false;
+                long bytes = Kb(line, "Rss:") ?? 0;
+                rss = (rss ?? 0) + bytes;
+                if (isGuest) guest = (guest ?? 0) + bytes;
             }
+            else if (line.StartsWith("Pss:", StringComparison.Ordinal)) pss = (pss ?? 0) + (Kb(line, "Pss:") ?? 0);
         }
-        return total;
+        return (rss, pss, guest);
     }
 
     private static long? Kb(string? text, string field)

@@ -47,7 +47,12 @@ public sealed class ProcessResourcesTests
             """;
         var reader = new ProcessResources(Files(new() { ["/proc/9/smaps_rollup"] = Rollup, ["/proc/9/stat"] = Stat, ["/proc/9/smaps"] = smaps }));
 
-        Assert.Equal(61440L * 1024, reader.Read(9, 0, 256L << 20)!.GuestRssBytes);
+        var vm = reader.Read(9, 0, 256L << 20)!;
+        Assert.Equal(61440L * 1024, vm.GuestRssBytes);
+        // Totals come from the same smaps (the rollup is their sum): one file read, not two.
+        Assert.Equal((61440L + 2048 + 1024) * 1024, vm.RssBytes);
+        Assert.Equal(61440L * 1024, vm.PssBytes);
+        Assert.Equal(287 * 10_000_000L, vm.CpuNs);
         Assert.Null(reader.Read(9, 0, 512L << 20)!.GuestRssBytes);
         Assert.Null(reader.Read(9, 0)!.GuestRssBytes);
     }
