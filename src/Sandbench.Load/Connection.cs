@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace Sandbench.Load;
 
@@ -49,20 +48,32 @@ internal sealed class Connection(RunContext run)
     /// <summary>Ends whatever is in flight at once (interruption); it is not counted as an error.</summary>
     public void Abort() => Volatile.Read(ref _socket)?.Dispose();
 
-    public async Task RunOpenAsync(ChannelReader<long> due, CancellationToken ct)
+    private OpenLoop? _pool;
+    private CancellationToken _ct;
+
+    /// <summary>Joins an open-loop run: the pool hands this connection its requests until <paramref name="ct"/> stops the run.</summary>
+    public void Attach(OpenLoop pool, CancellationToken ct)
     {
+        _pool = pool;
+        _ct = ct;
+        pool.Add(this);
+    }
+
+    /// <summary>
+    /// Starts request <paramref name="i"/> on the calling thread: it runs up to the first wait (normally
+    /// the send is done by then), and the rest, plus any requests waiting in the backlog, continues when
+    /// the response arrives.
+    /// </summary>
+    public void StartOpen(long i, bool late) => _ = DriveOpenAsync(i, late);
+
+    private async Task DriveOpenAsync(long i, bool late)
+    {
+        var pool = _pool!;
+        bool stopping = false;
         try
         {
-            while (!ct.IsCancellationRequested)
+            while (true)
             {
-                bool late = true;
-                if (!due.TryRead(out long i))
-                {
-                    // Nothing was waiting for a connection: the next request is on time.
-                    late = false;
-                    if (!await due.WaitToReadAsync(ct).ConfigureAwait(false)) return;
-                    if (!due.TryRead(out i)) continue;
-                }
                 long dueAt = run.Schedule.Due(i);
                 int second = run.SecondOf(dueAt);
                 long now = Stopwatch.GetTimestamp();
@@ -71,41 +82,43 @@ internal sealed class Connection(RunContext run)
                 {
                     Stats.Dropped++;
                     run.Buckets.Dropped(second);
-                    continue;
                 }
-                if (late)
+                else
                 {
-                    Stats.Late++;
-                    run.Buckets.Late(second);
+                    if (late)
+                    {
+                        Stats.Late++;
+                        run.Buckets.Late(second);
+                    }
+                    await SendOneAsync(dueAt, second, _ct).ConfigureAwait(false);
                 }
-                await SendOneAsync(dueAt, second, ct).ConfigureAwait(false);
+                stopping = _ct.IsCancellationRequested;
+                if (!pool.TryNext(this, stopping, out i)) return;
+                late = true;
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e)
         {
-        }
-        finally
-        {
-            run.Buckets.Flush(_second, _thisSecond);
-            Close();
+            pool.Fault(e);
+            pool.TryNext(this, stopping: true, out _);
         }
     }
 
+    /// <summary>Adds what the last second measured to the run's buckets and closes the socket (once the run is over).</summary>
+    public void Finish()
+    {
+        run.Buckets.Flush(_second, _thisSecond);
+        Close();
+    }
+
+    /// <summary>Sends requests back to back until the end of the run (closed loop); <see cref="Finish"/> follows.</summary>
     public async Task RunClosedAsync(CancellationToken ct)
     {
-        try
+        while (!ct.IsCancellationRequested)
         {
-            while (!ct.IsCancellationRequested)
-            {
-                long now = Stopwatch.GetTimestamp();
-                if (now >= run.End) return;
-                await SendOneAsync(now, run.SecondOf(now), ct).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            run.Buckets.Flush(_second, _thisSecond);
-            Close();
+            long now = Stopwatch.GetTimestamp();
+            if (now >= run.End) return;
+            await SendOneAsync(now, run.SecondOf(now), ct).ConfigureAwait(false);
         }
     }
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace Sandbench.Load;
 
@@ -58,20 +57,19 @@ public sealed class LoadGenerator(LoadOptions options)
             }
         }, null, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(20));
 
-        Task[] workers;
-        Thread? dispatcher = null;
         if (options.Rate is null)
         {
-            workers = [.. connections.Select(c => Task.Run(() => c.RunClosedAsync(stop.Token), CancellationToken.None))];
+            await Task.WhenAll(connections.Select(c => Task.Run(() => c.RunClosedAsync(stop.Token), CancellationToken.None))).ConfigureAwait(false);
         }
         else
         {
-            var channel = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleWriter = true, AllowSynchronousContinuations = false });
-            dispatcher = Dispatcher.Start(schedule, channel.Writer, stop.Token);
-            workers = [.. connections.Select(c => Task.Run(() => c.RunOpenAsync(channel.Reader, stop.Token), CancellationToken.None))];
+            var pool = new OpenLoop(connections.Length);
+            foreach (var c in connections) c.Attach(pool, stop.Token);
+            var dispatcher = Dispatcher.Start(schedule, pool, stop.Token);
+            await pool.Done.ConfigureAwait(false);
+            dispatcher.Join();
         }
-        await Task.WhenAll(workers).ConfigureAwait(false);
-        dispatcher?.Join();
+        foreach (var c in connections) c.Finish();
         long finished = Stopwatch.GetTimestamp();
         return Merge(connections, buckets, schedule, seconds, (finished - start) / (double)Stopwatch.Frequency, ct.IsCancellationRequested);
     }

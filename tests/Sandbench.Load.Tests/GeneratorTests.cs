@@ -59,6 +59,25 @@ public sealed class GeneratorTests(HelloServer hello) : IClassFixture<HelloServe
     }
 
     [Fact]
+    public async Task RunAsync_ServerSlowerThanTheRate_BackloggedRequestsLateThenDroppedAtTheEnd()
+    {
+        await using var server = BadServer.Slow(TimeSpan.FromMilliseconds(50));
+
+        var r = await new LoadGenerator(new LoadOptions { Target = server.Url, Rate = 100, Duration = TimeSpan.FromSeconds(1), Connections = 1 })
+            .RunAsync(TestContext.Current.CancellationToken);
+
+        // One connection serves one request per 50 ms or more: the others wait for it (late), and those
+        // still waiting when the run ends are dropped, never sent after it.
+        Assert.Equal(100, r.Scheduled);
+        Assert.Equal(r.Scheduled, r.Completed + r.Dropped + r.Errors);
+        Assert.Equal(0, r.Errors);
+        Assert.InRange(r.Completed, 5, 22);
+        Assert.Equal(r.Completed - 1, r.Late); // all but the first waited for the connection
+        Assert.True(r.Corrected!.Max > r.Uncorrected!.Max + 200, $"corrected max {r.Corrected.Max} ms, uncorrected {r.Uncorrected.Max} ms");
+        Assert.InRange(r.ElapsedSeconds, 1.0, 2.0);
+    }
+
+    [Fact]
     public async Task RunAsync_ClosedLoopStallingServer_EndsWithinDurationPlusTimeout()
     {
         await using var server = BadServer.Stalling();

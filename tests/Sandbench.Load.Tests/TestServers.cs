@@ -95,6 +95,24 @@ public sealed class BadServer : IAsyncDisposable
         s.Dispose();
     });
 
+    /// <summary>Answers every request (read in one piece) with a small 200 after <paramref name="delay"/>.</summary>
+    public static BadServer Slow(TimeSpan delay) => new(async (s, _) =>
+    {
+        var buf = new byte[4096];
+        try
+        {
+            while (await s.ReceiveAsync(buf) > 0)
+            {
+                await Task.Delay(delay);
+                await s.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray());
+            }
+        }
+        catch (SocketException)
+        {
+        }
+        s.Dispose();
+    });
+
     /// <summary>Answers every request with something that is not HTTP.</summary>
     public static BadServer Garbage() => new(async (s, _) =>
     {
