@@ -20,6 +20,8 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     PlansCommand.Build(),
     ArtifactCommand.Build(app),
     LoadCommand.Build(),
+    CompareCommand.Build(),
+    ExportCommand.Build(),
 };
 
 var parse = root.Parse(args);

@@ -12,6 +12,8 @@ public static class ExitCodes
     public const int RuntimeUnavailable = 3;
     /// <summary>The run finished but some measured trials failed (see <c>sandbench show</c>).</summary>
     public const int TrialsFailed = 4;
+    /// <summary><c>sandbench compare</c> found a significant change for the worse beyond the threshold.</summary>
+    public const int Regression = 5;
     /// <summary>Interrupted by SIGINT/SIGTERM; finished trials are kept.</summary>
     public const int Interrupted = 130;
 }
