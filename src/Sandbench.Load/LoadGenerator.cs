@@ -143,6 +143,7 @@ public sealed class LoadGenerator(LoadOptions options)
             StatusCodes = status,
             ErrorsByKind = errors,
             Seconds = buckets.Results(seconds),
+            Histograms = new LoadHistograms(corrected, uncorrected, ttfb),
         };
     }
 }
