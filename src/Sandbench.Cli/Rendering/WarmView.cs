@@ -10,7 +10,7 @@ internal static class WarmView
     public static void Print(IReadOnlyList<WarmResult> results)
     {
         var table = new Table().Title("warm: latency under load (ms; all requests of the trials pooled)");
-        foreach (var c in new[] { "runtime", "load", "n", "achieved req/s", "p50", "p99", "p99.9", "uncorr. p50", "uncorr. p99", "requests", "errors", "late", "dropped", "CPU cores", "peak RSS MiB", "failed" })
+        foreach (var c in new[] { "runtime", "load", "n", "req/s", "p50", "p99", "p99.9", "unc. p50", "unc. p99", "requests", "errors", "late", "dropped", "CPU", "RSS MiB", "failed" })
             table.AddColumn(new TableColumn(c) { Alignment = c is "runtime" or "load" ? Justify.Left : Justify.Right });
         foreach (var r in results)
         {
@@ -27,8 +27,9 @@ internal static class WarmView
                 r.Failed == 0 ? "0" : $"[red]{r.Failed}[/]");
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey]p50/p99/p99.9: corrected, from each request's due time (open loop: t0 + i/rate), so a stall counts for every request it delayed; " +
-            "uncorr.: from the actual send; late: sent after its due time because every connection was busy; dropped: never sent (waited past the timeout or the end)[/]");
+        AnsiConsole.MarkupLine("[grey]req/s: achieved; p50/p99/p99.9: corrected, from each request's due time (open loop: t0 + i/rate), so a stall counts for every request it delayed; " +
+            "unc.: uncorrected, from the actual send; late: sent after its due time because every connection was busy; dropped: never sent (waited past the timeout or the end); " +
+            "CPU: cores the sandbox's processes used during the window; RSS: peak of their total[/]");
         foreach (var r in results.Where(r => r.FailureReasons.Count > 0))
             foreach (var e in r.FailureReasons) AnsiConsole.MarkupLineInterpolated($"[red]{r.Runtime}[/]: {e}");
     }
