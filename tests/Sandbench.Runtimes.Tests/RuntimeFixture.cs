@@ -53,8 +53,8 @@ public sealed class RuntimeFixture : IDisposable
         TrialAsync(new BootExperiment(), runtime, workload,
             spec ?? ExperimentSpec.ColdStartDefaults with { Type = "boot", Timeout = TimeSpan.FromSeconds(30), SampleInterval = TimeSpan.FromMilliseconds(5) }, null);
 
-    /// <summary>A short warm trial: 200 ms warm-up, then 1 s at <paramref name="rate"/> req/s on 4 connections.</summary>
-    public Task<TrialOutcome> WarmAsync(IRuntime runtime, double rate = 200, string workload = "hello", TimeSpan? startTimeout = null) =>
+    /// <summary>A short warm trial: 200 ms warm-up, then 1 s at <paramref name="rate"/> req/s on 4 connections (null: closed loop on 4).</summary>
+    public Task<TrialOutcome> WarmAsync(IRuntime runtime, double? rate = 200, string workload = "hello", TimeSpan? startTimeout = null) =>
         TrialAsync(new WarmExperiment(), runtime, workload, ExperimentSpec.ColdStartDefaults with
         {
             Type = "warm",
@@ -62,7 +62,8 @@ public sealed class RuntimeFixture : IDisposable
             SampleInterval = TimeSpan.FromMilliseconds(50),
             Load = LoadSpec.Defaults with
             {
-                Rates = [rate],
+                Rates = rate is { } r ? [r] : [],
+                Concurrency = rate is null ? 4 : null,
                 Duration = TimeSpan.FromSeconds(1),
                 WarmupDuration = TimeSpan.FromMilliseconds(200),
                 Connections = 4,

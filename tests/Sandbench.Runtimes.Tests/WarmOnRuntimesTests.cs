@@ -60,6 +60,25 @@ public sealed class WarmOnRuntimesTests : IDisposable
     }
 
     [Fact]
+    public async Task Warm_ClosedLoop_EveryConnectionSendsWhenAnswered_NothingLateOrDropped()
+    {
+        var runtime = await _f.UsableAsync("process");
+
+        var outcome = await _f.WarmAsync(runtime, rate: null);
+
+        Assert.True(outcome.Status == TrialStatus.Ok, outcome.Error);
+        var samples = outcome.Samples.ToDictionary(s => s.Key, s => s.Value);
+        Assert.DoesNotContain(WarmExperiment.TargetRateMetric, samples.Keys);
+        Assert.DoesNotContain("scheduled", samples.Keys);
+        Assert.True(samples["completed"] > 0);
+        Assert.Equal(0, samples["late"] + samples["dropped"]);
+        Assert.Equal("closed", outcome.Parameters["mode"]);
+        Assert.Equal("4", outcome.Parameters["concurrency"]);
+        Assert.Equal((long)samples["completed"], HistogramCodec.Decode(outcome.Histograms[1].Data).TotalCount);
+        AssertNothingLeft();
+    }
+
+    [Fact]
     public async Task Warm_WorkloadThatNeverAnswers_TimesOutAtTheStartTimeoutAndLeavesNothing()
     {
         var runtime = await _f.UsableAsync("process");
