@@ -87,6 +87,16 @@ internal static class Schema
         );
         CREATE INDEX ix_host_metrics_run_id ON host_metrics(run_id, t_ns);
         """,
+        // v4: per-second series of a trial (e.g. events a CloudEvents sink received each second and their latency).
+        """
+        CREATE TABLE series (
+            trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+            metric   TEXT NOT NULL,
+            second   INTEGER NOT NULL,
+            value    REAL NOT NULL,
+            PRIMARY KEY (trial_id, metric, second)
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -161,6 +161,8 @@ public sealed partial class SqliteResultStore : IResultStore
             }
 
             InsertResources(tx, id, trial.Resources);
+            InsertHistograms(tx, id, trial.Histograms);
+            InsertSeries(tx, id, trial.Series);
             tx.Commit();
             return id;
         }

@@ -31,9 +31,10 @@ internal static class ResultView
         var boot = RunAnalysis.Boot(trials);
         var bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
         var host = RunAnalysis.Host(store.HostMetrics(run.Id));
+        var eventing = Eventing.Of(trials);
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, host },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, host, eventing },
                 JsonOutput.Options));
             return;
         }
@@ -48,6 +49,7 @@ internal static class ResultView
         PrintPhases(phases, "cold-start phases");
         if (boot.Count > 0) BootView.Print(boot);
         PrintPhases(bootPhases, "boot phases");
+        if (eventing.Count > 0) SinkView.PrintStored(eventing);
         if (host.Count > 0) HostView.Print(host);
     }
 

@@ -30,7 +30,17 @@ public interface IResultStore : IDisposable
 
     /// <summary>The resource samples of one trial, in time order.</summary>
     IReadOnlyList<ResourceSample> Resources(long trialId);
+
+    /// <summary>The per-second series of one trial, by metric then second.</summary>
+    IReadOnlyList<SeriesPoint> Series(long trialId);
+
+    /// <summary>One encoded histogram of a trial (see <see cref="TrialRecord.Histograms"/>); null when it has none by that name.</summary>
+    byte[]? Histogram(long trialId, string metric);
 }
+
+/// <summary>One value of a per-second series of a trial (e.g. events received in second 3).</summary>
+/// <param name="Second">Seconds since the trial's origin, counted from 0.</param>
+public sealed record SeriesPoint(string Metric, int Second, double Value);
 
 /// <summary>One reading of the host during a run.</summary>
 /// <param name="TNs">Absolute monotonic nanoseconds (the clock of trials' origins, so readings join to trials by time).</param>
@@ -108,6 +118,12 @@ public sealed record TrialRecord(
 
     /// <summary>Memory and CPU of the sandbox's processes sampled over time (appended with the trial; not read back with it).</summary>
     public IReadOnlyList<ResourceSample> Resources { get; init; } = [];
+
+    /// <summary>Distributions by metric, each in HdrHistogram's compressed V2 encoding (appended with the trial; read with <see cref="IResultStore.Histogram"/>).</summary>
+    public IReadOnlyDictionary<string, byte[]> Histograms { get; init; } = new Dictionary<string, byte[]>();
+
+    /// <summary>Per-second series (appended with the trial; read with <see cref="IResultStore.Series"/>).</summary>
+    public IReadOnlyList<SeriesPoint> Series { get; init; } = [];
 
     public double? Sample(string metric) =>
         Samples.Where(s => s.Key == metric).Select(s => (double?)s.Value).FirstOrDefault();
