@@ -120,7 +120,7 @@ public sealed record TrialRecord(
     public IReadOnlyList<ResourceSample> Resources { get; init; } = [];
 
     /// <summary>Distributions by metric, each in HdrHistogram's compressed V2 encoding (appended with the trial; read with <see cref="IResultStore.Histogram"/>).</summary>
-    public IReadOnlyDictionary<string, byte[]> Histograms { get; init; } = new Dictionary<string, byte[]>();
+    public IReadOnlyDictionary<string, byte[]> Histograms { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, byte[]>.Empty;
 
     /// <summary>Per-second series (appended with the trial; read with <see cref="IResultStore.Series"/>).</summary>
     public IReadOnlyList<SeriesPoint> Series { get; init; } = [];

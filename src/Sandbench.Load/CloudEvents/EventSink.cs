@@ -123,7 +123,7 @@ public sealed class EventSink(SinkOptions options)
                     if (state == ReadState.Malformed)
                     {
                         recorder.Record(DecodedEvent.Invalid(EventDecoder.MalformedHttp, problem), received);
-                        Reply(replies, 400, problem, close: true);
+                        Reply(replies, 400, $"{EventDecoder.MalformedHttp}: {problem}", close: true);
                         open = false;
                         break;
                     }
