@@ -34,6 +34,7 @@ public sealed class EventTemplateTests
 
         var (first, request) = await DecodeAsync(source.Next(sentNs).ToArray());
         var (second, _) = await DecodeAsync(source.Next(sentNs + 1000));
+        var (later, _) = await DecodeAsync(source.Next(sentNs + 2_500_000_000)); // the date part is written again
 
         Assert.Null(first.Problem);
         Assert.Equal(mode, first.Mode);
@@ -45,6 +46,8 @@ public sealed class EventTemplateTests
         Assert.Equal(sentNs + 1000, second.SentNs);
         Assert.Equal(EventClock.Domain, first.Clock);
         Assert.Equal(template.WallTimeOf(sentNs), first.Time);
+        Assert.Equal(template.WallTimeOf(sentNs + 1000), second.Time);
+        Assert.Equal(template.WallTimeOf(sentNs + 2_500_000_000), later.Time);
         Assert.InRange(first.Time!.Value - time.GetUtcNow(), TimeSpan.FromSeconds(1.2), TimeSpan.FromSeconds(1.3));
         Assert.Equal("/events?x=1", request.Target);
         Assert.Equal("POST", request.Method);
