@@ -38,7 +38,7 @@ public sealed class LoadGenerator(LoadOptions options)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         int seconds = (int)Math.Ceiling(options.Duration.TotalSeconds);
         var buckets = new SecondBuckets(seconds);
-        var events = options.CloudEvents is null ? null : CloudEvents.EventTemplate.Build(options, Time);
+        var events = options.CloudEvents is null ? null : await CloudEvents.EventTemplate.BuildAsync(options, Time).ConfigureAwait(false);
         var run = new RunContext(options, endpoint, buckets, RequestSources.For(options, events));
         var connections = Enumerable.Range(0, options.Connections).Select(_ => new Connection(run)).ToArray();
         using (var connectLimit = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))

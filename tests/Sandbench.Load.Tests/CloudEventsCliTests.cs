@@ -4,8 +4,11 @@ using System.Text.Json;
 namespace Sandbench.Load.Tests;
 
 /// <summary>`sandbench sink` and `sandbench load --cloudevents` as a user runs them: two processes, one host clock.</summary>
-public sealed class CloudEventsCliTests : IDisposable
+public sealed partial class CloudEventsCliTests : IDisposable
 {
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
     private readonly string _dir = Directory.CreateTempSubdirectory("sandbench-ce-test-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -79,6 +82,32 @@ public sealed class CloudEventsCliTests : IDisposable
         Assert.Equal(300, stored.GetProperty("events").GetInt64());
         Assert.Equal(delivery.GetProperty("p99").GetDouble(), stored.GetProperty("p99Ms").GetDouble(), 6);
         Assert.Equal("sink", show.RootElement.GetProperty("run").GetProperty("planName").GetString());
+    }
+
+    [Fact]
+    public async Task Sink_Sigint_StoresWhatItReceivedAsInterruptedAndExits130()
+    {
+        using var sink = Start("sink", "--port", "0", "--duration", "120s", "--db", Db, "--json");
+        var sinkOut = sink.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(60));
+        string listening = (await sink.StandardError.ReadLineAsync(limit.Token))!;
+        string port = listening["listening on 127.0.0.1:".Length..].Split(' ')[0];
+        var (code, _, err) = await RunAsync("load", $"http://127.0.0.1:{port}/", "--cloudevents", "binary", "--rate", "50", "--duration", "1s", "--json");
+        Assert.True(code == 0, err);
+
+        Assert.Equal(0, Kill(sink.Id, 2));
+        await sink.WaitForExitAsync(limit.Token);
+
+        Assert.Equal(130, sink.ExitCode);
+        using var doc = JsonDocument.Parse(await sinkOut);
+        Assert.Equal("interrupted", doc.RootElement.GetProperty("endedBy").GetString());
+        long events = doc.RootElement.GetProperty("events").GetInt64();
+        Assert.True(events > 0);
+        var (_, runs, _) = await RunAsync("show", doc.RootElement.GetProperty("runId").GetString()!, "--db", Db, "--json");
+        using var show = JsonDocument.Parse(runs);
+        Assert.Equal("interrupted", show.RootElement.GetProperty("run").GetProperty("status").GetString());
+        Assert.Equal(events, Assert.Single(show.RootElement.GetProperty("eventing").EnumerateArray()).GetProperty("events").GetInt64());
     }
 
     [Theory]

@@ -25,7 +25,7 @@ public sealed class SinkTests
 
         // A busy host may drop a request the schedule made due (counted by the generator); every one sent must arrive once.
         long sent = load.Completed;
-        Assert.True(sent >= 190 && load.Errors == 0, $"completed {sent}, dropped {load.Dropped}, errors {load.Errors}");
+        Assert.True(sent > 0 && load.Errors == 0 && sent + load.Dropped == 200, $"completed {sent}, dropped {load.Dropped}, errors {load.Errors}");
         Assert.Equal(sent, load.StatusCodes["202"]);
         Assert.Equal(mode.ToString().ToLowerInvariant(), load.CloudEvents!.Mode);
         Assert.Equal(sent, r.Events);
@@ -47,6 +47,8 @@ public sealed class SinkTests
     [InlineData(EventDecoder.InvalidEvent, "POST / HTTP/1.1\r\nConnection: close\r\nce-specversion: 0.1\r\nce-id: 1\r\nce-source: /t\r\nce-type: t\r\nContent-Length: 0\r\n\r\n")]
     [InlineData(EventDecoder.InvalidEvent, "POST / HTTP/1.1\r\nConnection: close\r\nContent-Type: application/cloudevents+json\r\nContent-Length: 9\r\n\r\n{\"id\": 1,")]
     [InlineData(EventDecoder.InvalidEvent, "POST / HTTP/1.1\r\nConnection: close\r\nContent-Type: application/cloudevents+json\r\nContent-Length: 47\r\n\r\n{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/t\"}   ")]
+    [InlineData(EventDecoder.InvalidEvent, "POST / HTTP/1.1\r\nConnection: close\r\nce-specversion: 1.0\r\nce-id: 1\r\nce-source: /t\r\nce-type: t\r\nce-time: yesterday\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData(EventDecoder.InvalidEvent, "POST / HTTP/1.1\r\nConnection: close\r\nce-specversion: 1.0\r\nce-id: 1\r\nce-source: /t\r\nce-type: t\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{x}")]
     [InlineData(EventDecoder.Batch, "POST / HTTP/1.1\r\nConnection: close\r\nContent-Type: application/cloudevents-batch+json\r\nContent-Length: 2\r\n\r\n[]")]
     [InlineData(EventDecoder.MalformedHttp, "HELLO\r\n\r\n")]
     [InlineData(EventDecoder.MalformedHttp, "POST / HTTP/1.1\r\nContent-Length: ten\r\n\r\n")]

@@ -45,7 +45,22 @@ internal static class EventDecoder
 
     public static async ValueTask<DecodedEvent> DecodeAsync(HttpRequestData request)
     {
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), "http://127.0.0.1/");
+        try
+        {
+            return await DecodeCoreAsync(request).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or JsonException or InvalidOperationException or NotSupportedException
+            or InvalidCastException or OverflowException)
+        {
+            // Whatever a peer sends must end in a 400, never in the sink failing.
+            return DecodedEvent.Invalid(InvalidEvent, e.Message);
+        }
+    }
+
+    private static async ValueTask<DecodedEvent> DecodeCoreAsync(HttpRequestData request)
+    {
+        // The binding does not depend on the method; the request line was already checked by the reader.
+        using var message = new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1/");
         var content = new ByteArrayContent(request.Body);
         foreach (var (name, value) in request.Headers)
         {
@@ -64,15 +79,7 @@ internal static class EventDecoder
             return DecodedEvent.Invalid(NotCloudEvent, "neither a ce-specversion header (binary mode) nor an application/cloudevents+json body (structured mode)");
         var mode = content.Headers.ContentType?.MediaType?.StartsWith("application/cloudevents", StringComparison.OrdinalIgnoreCase) == true
             ? CloudEventMode.Structured : CloudEventMode.Binary;
-        CloudEvent cloudEvent;
-        try
-        {
-            cloudEvent = await message.ToCloudEventAsync(Formatter, Extensions).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or JsonException or InvalidOperationException or NotSupportedException)
-        {
-            return DecodedEvent.Invalid(InvalidEvent, e.Message);
-        }
+        var cloudEvent = await message.ToCloudEventAsync(Formatter, Extensions).ConfigureAwait(false);
         string? sent = cloudEvent[SentAttribute] as string;
         return new DecodedEvent
         {

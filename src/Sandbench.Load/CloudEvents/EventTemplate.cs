@@ -53,7 +53,36 @@ internal sealed class EventTemplate
 
     public CloudEventMode Mode { get; private init; }
 
-    /// <summary>The library's encoding of the event for <paramref name="load"/>; <paramref name="time"/> maps monotonic to wall-clock time.</summary>
+    /// <summary>
+    /// The library's encoding of the event for <paramref name="load"/>, checked by stamping a copy and
+    /// decoding it back with the library as the sink does; <paramref name="time"/> maps monotonic to wall-clock time.
+    /// </summary>
+    public static async Task<EventTemplate> BuildAsync(LoadOptions load, TimeProvider time)
+    {
+        var template = Build(load, time);
+        var copy = template.CopyFor(0);
+        long second = -1, sentNs = template._originNs + 1_234_567_891;
+        template.Stamp(copy, 1, sentNs, ref second);
+        var reader = new HttpRequestReader();
+        for (int at = 0; at < copy.Length;)
+        {
+            var space = reader.FreeSpace();
+            int n = Math.Min(space.Length, copy.Length - at);
+            copy.AsSpan(at, n).CopyTo(space.Span);
+            reader.Advance(n);
+            at += n;
+        }
+        if (reader.TryRead(out var request, out string? problem) == ReadState.Complete)
+        {
+            var e = await EventDecoder.DecodeAsync(request!).ConfigureAwait(false);
+            problem = e.Problem is not null ? $"{e.Problem}: {e.Detail}"
+                : e.Id != template.IdOf(0, 1) || e.SentNs != sentNs || e.Time != template.WallTimeOf(sentNs) || e.Mode != template.Mode
+                    ? $"it decodes to id {e.Id}, {EventAttributes.SentNs} {e.SentNs}, time {e.Time:O}, {e.Mode} mode" : null;
+        }
+        return problem is null ? template : throw new LoadException($"internal: the event Sandbench encoded does not read back as stamped ({problem ?? "incomplete request"})");
+    }
+
+    /// <summary>The library's encoding of the event for <paramref name="load"/>, unchecked (see <see cref="BuildAsync"/>).</summary>
     public static EventTemplate Build(LoadOptions load, TimeProvider time)
     {
         var options = load.CloudEvents ?? throw new ArgumentException("not a CloudEvents load", nameof(load));
