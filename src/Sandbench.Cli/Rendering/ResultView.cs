@@ -30,10 +30,14 @@ internal static class ResultView
         var phases = RunAnalysis.PhaseBreakdowns(trials);
         var boot = RunAnalysis.Boot(trials);
         var bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
-        var host = RunAnalysis.Host(store.HostMetrics(run.Id));
+        var hostMetrics = store.HostMetrics(run.Id);
+        var host = RunAnalysis.Host(hostMetrics);
+        var scale = ScaleAnalysis.Scale(trials, hostMetrics);
+        var footprint = ScaleAnalysis.Footprints(trials);
+        var density = ScaleAnalysis.Density(trials, hostMetrics);
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, host },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, scale, footprint, density, host },
                 JsonOutput.Options));
             return;
         }
@@ -48,6 +52,9 @@ internal static class ResultView
         PrintPhases(phases, "cold-start phases");
         if (boot.Count > 0) BootView.Print(boot);
         PrintPhases(bootPhases, "boot phases");
+        if (scale.Count > 0) ScaleView.PrintScale(scale);
+        if (density.Count > 0) ScaleView.PrintDensity(density);
+        if (footprint.Count > 0) ScaleView.PrintFootprint(footprint);
         if (host.Count > 0) HostView.Print(host);
     }
 

@@ -49,6 +49,9 @@ public sealed record ExperimentSpec(
     /// <summary>How often the resources (memory, CPU) of a sandbox's processes are read, where the experiment samples them.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>Settings of the experiments that run many sandboxes at once (scale, density); null on the others.</summary>
+    public FleetSpec? Fleet { get; init; }
+
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
 

@@ -26,7 +26,21 @@ internal sealed class OciSandbox(string name, IReadOnlyList<string> runtime, San
 
     private int Pid => File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int p) ? p : 0;
 
-    public IReadOnlyList<int> ProcessIds => Pid is > 0 and var p ? ProcTree.WithDescendants(p) : [];
+    private int? _gofer;
+
+    /// <summary>
+    /// The container's process (runc: the workload itself; runsc: the sandbox, with its ptrace stubs) and its
+    /// descendants, plus runsc's gofer, which is no descendant of it (read from runsc's state once, then kept).
+    /// </summary>
+    public IReadOnlyList<int> ProcessIds
+    {
+        get
+        {
+            if (Pid is not (> 0 and var p)) return [];
+            _gofer ??= RunscState.GoferPid(runtime, Name) ?? 0;
+            return _gofer is > 0 and var g && g != p ? [.. ProcTree.WithDescendants(p), .. ProcTree.WithDescendants(g)] : ProcTree.WithDescendants(p);
+        }
+    }
 
     public bool HasExited(out string reason)
     {
