@@ -101,7 +101,7 @@ public sealed class DensityExperiment(IHostMemory memory, ProcessResources resou
         long done = phases.Mark(Phases.Done);
 
         // The maximum reached: sandboxes that answered and were still there together at the footprint reading.
-        samples.Add(new(MaxMetric, measured.Count(m => m.Answered && m.RssBytes is not null)));
+        samples.Add(new(MaxMetric, measured.Count(m => m.Answered && m.AliveAtReading)));
         samples.Add(new(ScaleExperiment.AnsweredMetric, measured.Count(m => m.Answered)));
         samples.Add(new(ScaleExperiment.TargetMetric, measured.Count));
         samples.Add(new(BatchesMetric, batches));

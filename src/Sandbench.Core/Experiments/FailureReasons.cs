@@ -45,7 +45,8 @@ public static class FailureReasons
         if (status == TrialStatus.Timeout) return Timeout;
         if (text.Contains("unexpected response", StringComparison.Ordinal) || text.Contains("without a response", StringComparison.Ordinal))
             return Response;
-        if (text.Contains("exited", StringComparison.Ordinal) || text.Contains("killed by signal", StringComparison.Ordinal)) return Exited;
+        // "... exited with code 2 before it answered": the sandbox itself ended (a runtime command that exited non-zero is a spawn error).
+        if (text.Contains("before it answered", StringComparison.Ordinal) || text.Contains("before it listened", StringComparison.Ordinal)) return Exited;
         return Spawn;
     }
 

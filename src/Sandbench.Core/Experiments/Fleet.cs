@@ -292,6 +292,7 @@ internal sealed class Fleet : IAsyncDisposable
                 m.RssBytes = FleetMember.Sum(readings.Select(r => r.RssBytes));
                 m.PssBytes = FleetMember.Sum(readings.Select(r => r.PssBytes));
                 m.Processes = readings.Count;
+                m.AliveAtReading = true;
                 m.AddReading(readings);
                 alive++;
             }

@@ -81,6 +81,9 @@ internal sealed class FleetMember(int index, bool warmup, string name, string wo
 
     public int Processes { get; set; }
 
+    /// <summary>Its sandbox was alive at the footprint reading.</summary>
+    public bool AliveAtReading { get; set; }
+
     public long? PeakRssBytes { get; private set; }
 
     public long? PeakPssBytes { get; private set; }

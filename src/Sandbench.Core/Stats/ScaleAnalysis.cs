@@ -102,7 +102,7 @@ public static class ScaleAnalysis
         }
         foreach (var t in trials.Where(t => t.Experiment == FleetSpec.Density && t.Sample(FleetTrial.AliveMetric) > 0))
             result.Add(FootprintOf(t, densityMembers.GetValueOrDefault(t.Id, []), "density"));
-        return result;
+        return [.. result.Where(f => f.Sandboxes > 0)];
     }
 
     public static IReadOnlyList<DensityResult> Density(IReadOnlyList<TrialRecord> trials, IReadOnlyList<HostMetric> host)
