@@ -54,6 +54,7 @@ public sealed class DensityExperiment(IHostMemory memory, ProcessResources resou
         parameters["drop-caches"] = notDropped is null ? "yes" : $"no: {notDropped}";
         await FleetTrial.WarmUpAsync(fleet, spec.Warmup, c.Clock, ct).ConfigureAwait(false);
 
+        long toolCpu = FleetTrial.ToolCpuNs();
         long start = phases.Mark("start");
         long limitNs = (long)(fleetSpec.MaxDuration.TotalMilliseconds * 1_000_000);
         var measured = new List<FleetMember>();
@@ -110,6 +111,7 @@ public sealed class DensityExperiment(IHostMemory memory, ProcessResources resou
         FleetTrial.AddFailures(samples, measured);
         samples.Add(new(FleetTrial.TeardownMetric, done - teardown));
         samples.Add(new(FleetTrial.SamplerMetric, fleet.SamplerBusyNs));
+        samples.Add(new(FleetTrial.ToolCpuMetric, FleetTrial.ToolCpuNs() - toolCpu));
         parameters["stop"] = stop;
         parameters["stop_reason"] = why;
 

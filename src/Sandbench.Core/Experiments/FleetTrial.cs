@@ -22,6 +22,16 @@ internal static class FleetTrial
     public const string TeardownMetric = "teardown_ns";
     public const string SamplerMetric = "sampler_busy_ns";
 
+    /// <summary>CPU time Sandbench itself used from the start of the step (or run) to its end: its share of the host's cores.</summary>
+    public const string ToolCpuMetric = "tool_cpu_ns";
+
+    /// <summary>CPU time (user + system) this process has used so far, in nanoseconds.</summary>
+    public static long ToolCpuNs()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return (long)(self.TotalProcessorTime.TotalMilliseconds * 1_000_000);
+    }
+
     /// <summary>Per failure category (<see cref="FailureReasons"/>): <c>failed.timeout</c>, <c>failed.pids</c> ...</summary>
     public const string FailedPrefix = "failed.";
 

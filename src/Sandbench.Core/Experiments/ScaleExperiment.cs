@@ -70,6 +70,7 @@ public sealed class ScaleExperiment(IHostMemory memory, ProcessResources resourc
         await FleetTrial.WarmUpAsync(fleet, spec.Warmup, c.Clock, ct).ConfigureAwait(false);
 
         var members = Enumerable.Range(0, n).Select(_ => fleet.Add(warmup: false)).ToList();
+        long toolCpu = FleetTrial.ToolCpuNs();
         long start = phases.Mark("start");
         await fleet.RunAsync(members, start, ct).ConfigureAwait(false);
         FleetTrial.MarkSpread(phases, members);
@@ -99,6 +100,7 @@ public sealed class ScaleExperiment(IHostMemory memory, ProcessResources resourc
         FleetTrial.AddFailures(samples, members);
         samples.Add(new(FleetTrial.TeardownMetric, done - teardown));
         samples.Add(new(FleetTrial.SamplerMetric, fleet.SamplerBusyNs));
+        samples.Add(new(FleetTrial.ToolCpuMetric, FleetTrial.ToolCpuNs() - toolCpu));
 
         var status = ct.IsCancellationRequested ? TrialStatus.Interrupted : TrialStatus.Ok;
         string? error = status == TrialStatus.Interrupted ? "interrupted" : null;

@@ -140,10 +140,11 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         EndPoint? endpoint = netns is not null && spec.Environment.TryGetValue("PORT", out var port)
             ? new IPEndPoint(netns.SandboxAddress, int.Parse(port, CultureInfo.InvariantCulture))
             : null;
-        var sandbox = new OciSandbox(spec.Name, runtime, ledger, pidFile, netns, endpoint);
+        string bundleDir = Path.Combine(spec.WorkDir, "bundle");
+        var sandbox = new OciSandbox(spec.Name, runtime, ledger, pidFile, netns, endpoint) { Bundle = bundleDir };
         try
         {
-            string bundle = OciBundle.Write(Path.Combine(spec.WorkDir, "bundle"), spec.Artifact, spec.Artifact.ArgsWith(spec.Args),
+            string bundle = OciBundle.Write(bundleDir, spec.Artifact, spec.Artifact.ArgsWith(spec.Args),
                 SandboxEnvironment.For(spec), ownNetwork: !Capabilities.HostLoopback, netns?.Path);
             if (endpoint is not null) spec.ServiceEndpointKnown?.Invoke(endpoint);
             string[] create = [.. runtime, "create", "--bundle", bundle, "--pid-file", pidFile, .. (socket ? new[] { "--preserve-fds", "1" } : []), spec.Name];
@@ -174,8 +175,10 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         }
         catch (OperationCanceledException)
         {
-            // A create left running would finish creating after our delete: stop it first.
-            p.KillAndReap(TimeSpan.FromSeconds(5));
+            // A create left running would finish creating after our delete, and one killed midway leaves what it had
+            // made so far (runsc's sandbox and gofer processes, runc's bind mount in its state directory) where
+            // 'delete' no longer finds it: let it finish (within its own timeout), so the delete that follows removes all.
+            if (!p.WaitForExit(CommandTimeout, CancellationToken.None)) p.KillAndReap(TimeSpan.FromSeconds(5));
             throw;
         }
         if (!exited)

@@ -28,6 +28,26 @@ internal static class RunscState
         }
     }
 
+    /// <summary>
+    /// runsc takes a lock file beside each container's state file; a create that ended before it saved the state (killed,
+    /// or failed) leaves the lock without a state, which 'delete' does not remove.
+    /// </summary>
+    public static void RemoveLock(IReadOnlyList<string> runtime, string id)
+    {
+        if (Path.GetFileName(runtime[0]) != "runsc") return;
+        string root = Root(runtime);
+        string state = Path.Combine(root, $"{id}_sandbox:{id}.state");
+        string lockFile = Path.Combine(root, $"{id}_sandbox:{id}.lock");
+        try
+        {
+            if (!File.Exists(state)) File.Delete(lockFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: an empty lock file holds nothing.
+        }
+    }
+
     /// <summary>The value of a <c>--root DIR</c> or <c>--root=DIR</c> global flag, else the default.</summary>
     internal static string Root(IReadOnlyList<string> runtime)
     {
