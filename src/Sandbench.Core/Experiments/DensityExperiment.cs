@@ -75,6 +75,7 @@ public sealed class DensityExperiment(IHostMemory memory, ProcessResources resou
                 foreach (var m in batch) batchOf[m] = batches;
                 batches++;
                 measured.AddRange(batch);
+                fleet.Prepare(batch);
                 await fleet.RunAsync(batch, c.Clock.NowNs(), ct).ConfigureAwait(false);
                 if (ct.IsCancellationRequested) continue;
                 if (batch.Any(m => !m.Answered))

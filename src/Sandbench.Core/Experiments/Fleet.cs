@@ -75,7 +75,9 @@ internal sealed class Fleet : IAsyncDisposable
         lock (_gate)
         {
             int index = warmup ? _warmups++ : _measured++;
-            string suffix = warmup ? $"w{index}" : index.ToString(CultureInfo.InvariantCulture);
+            // Fixed width: no name may be a prefix of another, since runsc takes a unique prefix for a whole id
+            // ("sb-RUN-20-1" is ambiguous while "sb-RUN-20-10" exists).
+            string suffix = warmup ? $"w{index:D4}" : index.ToString("D5", CultureInfo.InvariantCulture);
             var m = new FleetMember(index, warmup, $"{_c.SandboxName}-{suffix}", Path.Combine(_c.WorkDir, suffix), Clock);
             _members.Add(m);
             return m;
@@ -122,6 +124,39 @@ internal sealed class Fleet : IAsyncDisposable
         await Task.WhenAll(starts).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Everything a start needs that is not the runtime's work, done for the whole batch before its clock starts (as a
+    /// cold start prepares before its spawn): scratch directory, output file, and either the listening socket with the
+    /// request already queued on it (socket activation) or a port of its own. A member that cannot be prepared
+    /// (no port left, no descriptor left) fails here with its reason.
+    /// </summary>
+    public void Prepare(IReadOnlyList<FleetMember> batch)
+    {
+        foreach (var m in batch)
+        {
+            try
+            {
+                Directory.CreateDirectory(m.WorkDir);
+                File.WriteAllBytes(m.OutputPath, []);
+                if (_method == ReadinessMethod.Socket)
+                {
+                    // As in a cold start: the request is queued before the spawn and the kernel holds it until the function accepts.
+                    m.Listener = Loopback.Listen(backlog: 16);
+                    _requests.Watch(m, FirstRequest.ConnectAndSend(m.Listener.LocalEndPoint!, m.Phases));
+                }
+                else
+                {
+                    m.Port = NextPort();
+                    if (_c.Runtime.Capabilities.HostLoopback) m.Endpoint = new IPEndPoint(IPAddress.Loopback, m.Port);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
+            {
+                m.Fail(TrialStatus.Failed, $"not started: {e.Message}");
+            }
+        }
+    }
+
     private async Task StartOneAsync(FleetMember m, SemaphoreSlim gate, CancellationToken ct)
     {
         try
@@ -140,21 +175,9 @@ internal sealed class Fleet : IAsyncDisposable
                 m.Fail(TrialStatus.Failed, $"not started: MemAvailable {available >> 20} MiB is below the memory floor of {_fleet.MemoryFloorBytes >> 20} MiB");
                 return;
             }
-            Directory.CreateDirectory(m.WorkDir);
-            File.WriteAllBytes(m.OutputPath, []);
-            int port = 0;
-            if (_method == ReadinessMethod.Socket)
-            {
-                // As in a cold start: the request is queued before the spawn and the kernel holds it until the function accepts.
-                m.Listener = Loopback.Listen(backlog: 16);
-                _requests.Watch(m, FirstRequest.ConnectAndSend(m.Listener.LocalEndPoint!, m.Phases));
-            }
-            else
-            {
-                port = NextPort();
-                if (_c.Runtime.Capabilities.HostLoopback) m.Endpoint = new IPEndPoint(IPAddress.Loopback, port);
-                if (_method == ReadinessMethod.ConnectRetry) _requests.Poll(m);
-            }
+            int port = m.Port;
+            // The poller starts on it now, as a cold start's does from the spawn on.
+            if (_method == ReadinessMethod.ConnectRetry) _requests.Poll(m);
             var spec = new SandboxSpec
             {
                 Name = m.Name,

@@ -38,6 +38,9 @@ internal sealed class FleetMember(int index, bool warmup, string name, string wo
     /// <summary>By when it must have answered.</summary>
     public long DeadlineNs { get; set; }
 
+    /// <summary>Without socket activation: the port it was given (its PORT; 127.0.0.1:PORT on host loopback).</summary>
+    public int Port { get; set; }
+
     /// <summary>Socket activation: our copy of the listening socket passed to the workload (closed once it started).</summary>
     public Socket? Listener { get; set; }
 

@@ -63,6 +63,7 @@ internal static class FleetTrial
         for (int i = 0; i < count && !ct.IsCancellationRequested; i++)
         {
             var w = fleet.Add(warmup: true);
+            fleet.Prepare([w]);
             await fleet.RunAsync([w], clock.NowNs(), ct).ConfigureAwait(false);
             await fleet.TearDownAsync([w]).ConfigureAwait(false);
         }

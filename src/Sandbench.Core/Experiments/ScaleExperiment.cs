@@ -70,6 +70,7 @@ public sealed class ScaleExperiment(IHostMemory memory, ProcessResources resourc
         await FleetTrial.WarmUpAsync(fleet, spec.Warmup, c.Clock, ct).ConfigureAwait(false);
 
         var members = Enumerable.Range(0, n).Select(_ => fleet.Add(warmup: false)).ToList();
+        fleet.Prepare(members);
         long toolCpu = FleetTrial.ToolCpuNs();
         long start = phases.Mark("start");
         await fleet.RunAsync(members, start, ct).ConfigureAwait(false);

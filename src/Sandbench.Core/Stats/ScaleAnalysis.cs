@@ -141,11 +141,16 @@ public static class ScaleAnalysis
     private static Summary? Of(IReadOnlyList<TrialRecord> trials, string metric, double scale) =>
         Summary.Of([.. trials.Select(t => t.Sample(metric)).OfType<double>()])?.Scale(scale);
 
-    /// <summary>Mean all-core CPU busy and the largest load average the host showed while the trials ran (origin to done).</summary>
+    /// <summary>
+    /// Mean all-core CPU busy and the largest load average the host showed while the trials ran: the readings from their
+    /// origin to a second after their end (each reading covers the second before it, so a step shorter than a second
+    /// still gets the one that covers it).
+    /// </summary>
     private static (double? Cpu, double? Load) During(IReadOnlyList<TrialRecord> trials, IReadOnlyList<HostMetric> host)
     {
         var windows = trials.Where(t => t.OriginNs > 0)
-            .Select(t => (From: t.OriginNs, To: t.OriginNs + t.Phases.Where(p => p.Key == Timing.Phases.Done).Select(p => p.Value).DefaultIfEmpty().Max()))
+            .Select(t => (From: t.OriginNs,
+                To: t.OriginNs + t.Phases.Where(p => p.Key == Timing.Phases.Done).Select(p => p.Value).DefaultIfEmpty().Max() + 1_000_000_000))
             .ToList();
         bool In(HostMetric m) => windows.Any(w => m.TNs >= w.From && m.TNs <= w.To);
         var cpu = host.Where(m => m.Metric == HostSampler.CpuBusy && In(m)).Select(m => m.Value).ToList();

@@ -219,6 +219,20 @@ public sealed class ScaleLadderTests : IDisposable
         Assert.Empty(footprint);
     }
 
+    [Fact]
+    public async Task Fleet_ManySandboxes_NoNameIsAPrefixOfAnother()
+    {
+        // runsc resolves a container by any unique prefix of its id: "sb-x-1-1" is ambiguous while "sb-x-1-10" exists.
+        await using var fleet = new Fleet(Context(new FleetFakeRuntime(), Spec(FleetSpec.Scale), 120), ReadinessMethod.Socket,
+            new FakeHostMemory(() => 1L << 40), ProcessResources.Local);
+        var names = Enumerable.Range(0, 3).Select(_ => fleet.Add(warmup: true).Name)
+            .Concat(Enumerable.Range(0, 120).Select(_ => fleet.Add(warmup: false).Name)).ToList();
+
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.DoesNotContain(names, a => names.Any(b => a != b && b.StartsWith(a, StringComparison.Ordinal)));
+        Assert.All(names, n => Assert.StartsWith("sb-test-1-", n, StringComparison.Ordinal));
+    }
+
     private static ExperimentSpec Spec(string type) => ExperimentSpec.ColdStartDefaults with
     {
         Type = type,
