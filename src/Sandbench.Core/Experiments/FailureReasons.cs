@@ -42,7 +42,7 @@ public static class FailureReasons
         string text = (error ?? "").ToLowerInvariant();
         foreach (var (reason, fragments) in Texts)
             if (fragments.Any(f => text.Contains(f, StringComparison.Ordinal))) return reason;
-        if (status == TrialStatus.Timeout) return Timeout;
+        if (status == TrialStatus.Timeout || text.Contains("did not finish within", StringComparison.Ordinal)) return Timeout;
         if (text.Contains("unexpected response", StringComparison.Ordinal) || text.Contains("without a response", StringComparison.Ordinal))
             return Response;
         // "... exited with code 2 before it answered": the sandbox itself ended (a runtime command that exited non-zero is a spawn error).

@@ -14,6 +14,7 @@ public sealed class FailureReasonsTests
     [InlineData(TrialStatus.Failed, "no free port on 127.0.0.1 after 50 tries", FailureReasons.Ports)]
     [InlineData(TrialStatus.Failed, "cannot open /dev/null: Too many open files", FailureReasons.Files)]
     [InlineData(TrialStatus.Timeout, "no response within 30s (last phase: started)", FailureReasons.Timeout)]
+    [InlineData(TrialStatus.Failed, "runsc create did not finish within 10 min", FailureReasons.Timeout)]
     [InlineData(TrialStatus.Failed, "the sandbox's process exited with code 2 before it answered", FailureReasons.Exited)]
     [InlineData(TrialStatus.Failed, "unexpected response: HTTP/1.1 500 Internal Server Error", FailureReasons.Response)]
     [InlineData(TrialStatus.Failed, "runc create exited with code 1: rootfs is missing", FailureReasons.Spawn)]
