@@ -30,7 +30,7 @@ public static class FailureReasons
     [
         (Memory, ["cannot allocate memory", "out of memory", "enomem", "oom-kill", "oom killer", "memavailable"]),
         (Pids, ["resource temporarily unavailable", "eagain", "pids.max", "too many processes", "failed to create new os thread",
-            "newosproc", "pthread_create"]),
+            "newosproc", "pthread_create", "pid_max"]),
         (Ports, ["address already in use", "cannot assign requested address", "eaddrinuse", "eaddrnotavail", "no free port"]),
         (Files, ["too many open files", "emfile", "enfile"]),
     ];

@@ -18,6 +18,9 @@ namespace Sandbench.Core.Experiments;
 /// </summary>
 internal sealed class Fleet : IAsyncDisposable
 {
+    /// <summary>No sandbox starts while the host's tasks exceed this share of the kernel's limit (recorded as out of PIDs).</summary>
+    public const double TaskCeiling = 0.85;
+
     /// <summary>Sandboxes torn down at one time (each teardown runs the runtime's delete or kills a process group).</summary>
     private const int TeardownConcurrency = 16;
 
@@ -173,6 +176,12 @@ internal sealed class Fleet : IAsyncDisposable
             if (_fleet.MemoryFloorBytes > 0 && _memory.AvailableBytes() is { } available && available < _fleet.MemoryFloorBytes)
             {
                 m.Fail(TrialStatus.Failed, $"not started: MemAvailable {available >> 20} MiB is below the memory floor of {_fleet.MemoryFloorBytes >> 20} MiB");
+                return;
+            }
+            // The same for PIDs: a host whose every pid is taken fails every fork, everyone's, not only ours.
+            if (_memory.Tasks() is { } t && t.Tasks > t.Limit * TaskCeiling)
+            {
+                m.Fail(TrialStatus.Failed, $"not started: {t.Tasks} tasks exist, above {TaskCeiling * 100:0}% of the kernel's limit of {t.Limit} (pid_max, threads-max)");
                 return;
             }
             int port = m.Port;

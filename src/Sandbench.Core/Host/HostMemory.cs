@@ -11,6 +11,9 @@ public interface IHostMemory
 
     /// <summary>Writes dirty pages back (<c>sync</c>), then drops the page cache, dentries and inodes; null when done, else why not.</summary>
     string? DropCaches();
+
+    /// <summary>Tasks (threads) that exist on the host, and the kernel's limit on them (the lower of pid_max and threads-max); null when unknown.</summary>
+    (int Tasks, int Limit)? Tasks() => null;
 }
 
 /// <summary>The local host's /proc.</summary>
@@ -21,6 +24,18 @@ public sealed class HostMemory(HostInfo host) : IHostMemory
     public static HostMemory Local { get; } = new(HostInfo.Local);
 
     public long? AvailableBytes() => MemInfoBytes(host.ReadFile("/proc/meminfo"), "MemAvailable:");
+
+    public (int Tasks, int Limit)? Tasks()
+    {
+        // /proc/loadavg's fourth field is "running/existing" scheduling entities (threads).
+        var fields = host.ReadFile("/proc/loadavg")?.Split(' ');
+        var existing = fields is { Length: > 3 } ? fields[3].Split('/') : [];
+        if (existing.Length != 2 || !int.TryParse(existing[1], NumberStyles.None, CultureInfo.InvariantCulture, out int tasks)) return null;
+        int limit = int.MaxValue;
+        foreach (var file in new[] { "/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max" })
+            if (int.TryParse(host.ReadFile(file)?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int l)) limit = Math.Min(limit, l);
+        return limit == int.MaxValue ? null : (tasks, limit);
+    }
 
     /// <summary>A field of /proc/meminfo ("MemAvailable:", in kB there) in bytes.</summary>
     public static long? MemInfoBytes(string? meminfo, string field)

@@ -80,9 +80,11 @@ internal sealed class FleetFakeRuntime(int answering = int.MaxValue, int startab
 }
 
 /// <summary>The host's memory as a test says: a fixed MemAvailable, or one that falls as sandboxes start.</summary>
-internal sealed class FakeHostMemory(Func<long> available) : IHostMemory
+internal sealed class FakeHostMemory(Func<long> available, Func<(int, int)?>? tasks = null) : IHostMemory
 {
     public int Drops { get; private set; }
+
+    public (int Tasks, int Limit)? Tasks() => tasks?.Invoke();
 
     public long? AvailableBytes() => available();
 

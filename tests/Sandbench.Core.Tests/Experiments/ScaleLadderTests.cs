@@ -170,6 +170,33 @@ public sealed class ScaleLadderTests : IDisposable
     }
 
     [Fact]
+    public async Task Scale_HostNearItsTaskLimit_StartsNothingAndRecordsPids()
+    {
+        var runtime = new FleetFakeRuntime();
+        var memory = new FakeHostMemory(() => 1L << 40, () => (30_000, 32_768));
+
+        var outcome = await new ScaleExperiment(memory, ProcessResources.Local).RunAsync(Context(runtime, Spec(FleetSpec.Scale), 2), TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, runtime.Starts);
+        Assert.All(outcome.Members, m => Assert.Equal(FailureReasons.Pids, m.Outcome.Parameters["reason"]));
+        Assert.Contains("30000 tasks exist, above 85% of the kernel's limit of 32768", outcome.Members[0].Outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tasks_LocalHost_ReadsExistingTasksAndTheLowerLimit()
+    {
+        var host = new HostInfo(p => p switch
+        {
+            "/proc/loadavg" => "1.00 2.00 3.00 4/1234 5678\n",
+            "/proc/sys/kernel/pid_max" => "32768\n",
+            "/proc/sys/kernel/threads-max" => "192730\n",
+            _ => null,
+        });
+
+        Assert.Equal((1234, 32768), new HostMemory(host).Tasks());
+    }
+
+    [Fact]
     public async Task Density_MaxCount_StopsThereWithEverySandboxAnswering()
     {
         var runtime = new FleetFakeRuntime();
