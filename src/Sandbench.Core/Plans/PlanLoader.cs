@@ -12,7 +12,7 @@ namespace Sandbench.Core.Plans;
 public static partial class PlanLoader
 {
     private static readonly string[] TopKeys = ["name", "description", "runtimes", "workloads", "experiments"];
-    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval"];
+    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval", "via"];
     private static readonly string[] ProfileBaseKeys = ["name", "kind", "extends"];
 
     private static readonly Dictionary<string, ReadinessMethod> ReadinessNames = new(StringComparer.Ordinal)
@@ -21,6 +21,12 @@ public static partial class PlanLoader
         ["socket"] = ReadinessMethod.Socket,
         ["connect-retry"] = ReadinessMethod.ConnectRetry,
         ["marker"] = ReadinessMethod.Marker,
+    };
+
+    private static readonly Dictionary<string, RequestPath> ViaNames = new(StringComparer.Ordinal)
+    {
+        ["direct"] = RequestPath.Direct,
+        ["gateway"] = RequestPath.Gateway,
     };
 
     private static readonly Dictionary<string, TrialOrder> OrderNames = new(StringComparer.Ordinal)
@@ -220,12 +226,16 @@ public static partial class PlanLoader
         var order = r.Enum(keys, "order", path, OrderNames);
         var sampling = r.Duration(keys, "sample-interval", path, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         var sweep = ReadSweep(r, keys, YamlReader.Join(path, "sweep"), catalog, runtimes);
+        var via = r.Enum(keys, "via", path, ViaNames);
+        if (via == RequestPath.Gateway && type is not null && type != "coldstart")
+            r.Error(keys["via"], YamlReader.Join(path, "via"), $"only coldstart can go through the gateway ({type} starts its sandbox itself)");
         if (type is null) return null;
         return new ExperimentSpec(type, iterations ?? d.Iterations, warmup ?? d.Warmup, timeout ?? d.Timeout,
             readiness ?? d.Readiness, spacing ?? d.RetrySpacing, order ?? d.Order)
         {
             Sweep = sweep,
             SampleInterval = sampling ?? d.SampleInterval,
+            Via = via ?? RequestPath.Direct,
         };
     }
 
@@ -261,4 +271,6 @@ public static partial class PlanLoader
     public static string Name(ReadinessMethod m) => ReadinessNames.First(p => p.Value == m).Key;
 
     public static string Name(TrialOrder o) => OrderNames.First(p => p.Value == o).Key;
+
+    public static string Name(RequestPath v) => ViaNames.First(p => p.Value == v).Key;
 }

@@ -56,9 +56,9 @@ public static class RunAnalysis
 
     private static readonly string[] Canonical =
     [
-        Phases.Spawn, Phases.RequestSent, Phases.Created, Phases.Started, Phases.VmmReady, Phases.VmmCommands, Phases.Boot,
+        Phases.Spawn, Phases.RequestSent, Phases.GatewayReceived, Phases.Created, Phases.Started, Phases.VmmReady, Phases.VmmCommands, Phases.Boot,
         Phases.GuestKernel, Phases.GuestPrintkFreeing, Phases.GuestPrintkInit, Phases.GuestInit, Phases.GuestNet, Phases.WorkloadStart,
-        "workload-ready", Phases.Listening, Phases.FirstByte, Phases.WorkloadExit, Phases.VmmShutdown, Phases.Exit, Phases.Done,
+        "workload-ready", Phases.Listening, Phases.Forwarded, Phases.UpstreamFirstByte, Phases.FirstByte, Phases.WorkloadExit, Phases.VmmShutdown, Phases.Exit, Phases.Done,
     ];
 
     public static IReadOnlyList<RuntimeResult> ColdStart(IReadOnlyList<TrialRecord> trials) =>
