@@ -88,6 +88,9 @@ internal sealed class GatewaySandbox : IDisposable
     /// <summary>Why it failed to start or ended on its own.</summary>
     public string? Failure { get; set; }
 
+    /// <summary>Fires when the start took longer than the start timeout; made with the slot, on the scaling clock.</summary>
+    public CancellationTokenSource? StartTimeout { get; set; }
+
     /// <summary>Cancelled when it fails or the gateway shuts down: forwards in flight stop waiting for it.</summary>
     public CancellationTokenSource Abort { get; } = new();
 
@@ -105,6 +108,7 @@ internal sealed class GatewaySandbox : IDisposable
         IdleTimer?.Dispose();
         Listener?.Dispose();
         Client.Dispose();
+        StartTimeout?.Dispose();
         // Abort is not disposed: a forward that ends late may still link to its token.
     }
 }

@@ -14,6 +14,9 @@ public interface IGatewayObserver
     /// <summary>A sandbox is gone (idle, failed, exited or shut down); its record is final.</summary>
     void SandboxStopped(GatewaySandboxRecord sandbox) { }
 
+    /// <summary>A request found no free sandbox and waits; <paramref name="waiting"/> requests wait now.</summary>
+    void RequestQueued(string service, int waiting) { }
+
     /// <summary>A request ended (its response was sent, or the client went away).</summary>
     void RequestDone(GatewayRequestRecord request) { }
 }
@@ -34,6 +37,11 @@ internal sealed class Observers(IReadOnlyList<IGatewayObserver> all) : IGatewayO
     public void SandboxStopped(GatewaySandboxRecord sandbox)
     {
         foreach (var o in all) o.SandboxStopped(sandbox);
+    }
+
+    public void RequestQueued(string service, int waiting)
+    {
+        foreach (var o in all) o.RequestQueued(service, waiting);
     }
 
     public void RequestDone(GatewayRequestRecord request)

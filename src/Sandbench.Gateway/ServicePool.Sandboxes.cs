@@ -25,6 +25,8 @@ internal sealed partial class ServicePool
             sb.Accepting = true;
         }
         else sb.Endpoint = new IPEndPoint(IPAddress.Loopback, Loopback.FreePort());
+        // Armed now, before anyone hears of the start, so a test that advances the clock on that news cannot miss it.
+        sb.StartTimeout = new CancellationTokenSource(_s.StartTimeout, _time);
         _live.Add(sb);
         _peak = Math.Max(_peak, _live.Count);
         _observer.SandboxStarting(Name, name, $"{_queue.Count} waiting, {_live.Count - 1} running");
@@ -33,7 +35,7 @@ internal sealed partial class ServicePool
 
     private async Task StartAsync(GatewaySandbox sb)
     {
-        using var timeout = new CancellationTokenSource(_s.StartTimeout, _time);
+        var timeout = sb.StartTimeout!;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
         var ct = linked.Token;
         ISandbox? started = null;

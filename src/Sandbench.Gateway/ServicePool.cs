@@ -87,6 +87,7 @@ internal sealed partial class ServicePool : IDisposable
             w.Node = _queue.AddLast(w);
             w.Timer = _time.CreateTimer(_ => Expire(w), null, _s.QueueTimeout, Timeout.InfiniteTimeSpan);
             Pump();
+            if (!w.Result.Task.IsCompleted) _observer.RequestQueued(Name, _queue.Count);
         }
         if (!w.Result.Task.IsCompleted && aborted.CanBeCanceled) w.Aborted = aborted.Register(() => Abandon(w));
         return w.Result.Task;

@@ -107,12 +107,18 @@ public sealed class Events : IGatewayObserver
     public List<string> Starting { get; } = [];
     public List<string> Ready { get; } = [];
     public List<GatewaySandboxRecord> Stopped { get; } = [];
+    public List<GatewayRequestRecord> Done { get; } = [];
+    public int MostWaiting { get; private set; }
 
     public void SandboxStarting(string service, string name, string reason) => Add(() => Starting.Add(name));
 
     public void SandboxReady(string service, string name, long startNs, long readyNs) => Add(() => Ready.Add(name));
 
     public void SandboxStopped(GatewaySandboxRecord sandbox) => Add(() => Stopped.Add(sandbox));
+
+    public void RequestQueued(string service, int waiting) => Add(() => MostWaiting = Math.Max(MostWaiting, waiting));
+
+    public void RequestDone(GatewayRequestRecord request) => Add(() => Done.Add(request));
 
     /// <summary>Completes when <paramref name="done"/> holds (checked after every event); fails the test after a minute.</summary>
     public async Task WaitAsync(Func<Events, bool> done, string what)
@@ -129,7 +135,7 @@ public sealed class Events : IGatewayObserver
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"timed out waiting for {what} (starting {Starting.Count}, ready {Ready.Count}, stopped {Stopped.Count})");
+            Assert.Fail($"timed out waiting for {what} (starting {Starting.Count}, ready {Ready.Count}, stopped {Stopped.Count}, done {Done.Count})");
         }
     }
 
