@@ -20,6 +20,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     PlansCommand.Build(),
     ArtifactCommand.Build(app),
     LoadCommand.Build(),
+    GatewayCommand.Build(app),
 };
 
 var parse = root.Parse(args);

@@ -30,6 +30,12 @@ public sealed record GatewayOptions(IReadOnlyList<GatewayService> Services, stri
 
     public IReadOnlyList<IGatewayObserver> Observers { get; init; } = [];
 
+    /// <summary>
+    /// Before listening is announced, start one sandbox per service, send it one request and stop it, unrecorded: the first
+    /// recorded cold start then does not also carry the first compilation of the runtime's start path in this process.
+    /// </summary>
+    public bool WarmUpSandboxes { get; init; }
+
     /// <summary>Keep every request's record in memory for <see cref="GatewayServer.Requests"/> (off for long-running gateways that store them).</summary>
     public bool KeepRequests { get; init; } = true;
 }
@@ -95,6 +101,8 @@ public sealed partial class GatewayServer : IGatewayHandle
         builder.Services.AddLogging();
         builder.Services.AddHttpForwarder();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        // No host lifetime may take SIGINT/SIGTERM (ConsoleLifetime would): Sandbench's own handler tears the sandboxes down.
+        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
         var app = builder.Build();
         app.Run(server.HandleAsync);
         try
@@ -110,7 +118,17 @@ public sealed partial class GatewayServer : IGatewayHandle
         server._forwarder = app.Services.GetRequiredService<IHttpForwarder>();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = new Uri(address.EndsWith('/') ? address : address + "/");
-        await server.WarmUpAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await server.WarmUpAsync(ct).ConfigureAwait(false);
+            if (options.WarmUpSandboxes)
+                foreach (var pool in server._pools.Values) await pool.WarmUpAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return server;
     }
 
@@ -224,4 +242,12 @@ public sealed partial class GatewayServer : IGatewayHandle
             pool.Dispose();
         }
     }
+}
+
+/// <summary>A host lifetime that leaves signals alone.</summary>
+internal sealed class QuietLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -223,5 +223,62 @@ internal sealed partial class ServicePool
         _observer.SandboxStopped(record);
     }
 
+    /// <summary>Starts one sandbox outside the pool, gets one answer from it and tears it down; nothing is recorded.</summary>
+    /// <exception cref="Sandbench.Core.SandbenchException">The sandbox did not answer: the service cannot work.</exception>
+    public async Task WarmUpAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_s.StartTimeout);
+        string name = $"{_prefix}-0";
+        string dir = Path.Combine(_workDir, name);
+        Directory.CreateDirectory(dir);
+        using var listener = Method == ReadinessMethod.Socket ? Loopback.Listen() : null;
+        int port = listener is null ? Loopback.FreePort() : ((IPEndPoint)listener.LocalEndPoint!).Port;
+        ISandbox? sandbox = null;
+        try
+        {
+            EndPoint? own = null;
+            sandbox = await _service.Runtime.StartAsync(new SandboxSpec
+            {
+                Name = name,
+                Artifact = _service.Artifact,
+                Environment = listener is null
+                    ? new Dictionary<string, string> { ["PORT"] = port.ToString(CultureInfo.InvariantCulture) }
+                    : new Dictionary<string, string>(),
+                ListenSocket = listener,
+                OutputPath = Path.Combine(dir, "workload.log"),
+                WorkDir = dir,
+                ServiceEndpointKnown = e => own = e,
+            }, new PhaseClock(_clock), timeout.Token).ConfigureAwait(false);
+            var target = (IPEndPoint?)(own ?? sandbox.ServiceEndpoint) ?? new IPEndPoint(IPAddress.Loopback, port);
+            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, ActivityHeadersPropagator = null });
+            while (true)
+            {
+                try
+                {
+                    using var response = await client.GetAsync(new Uri($"http://{target}/"), timeout.Token).ConfigureAwait(false);
+                    await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+                    return;
+                }
+                catch (HttpRequestException) when (!sandbox.HasExited(out _))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException or TimeoutException
+                                      or SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            string said = sandbox?.Diagnose() is { Length: > 0 } d ? $" [{d}]" : "";
+            throw new Sandbench.Core.SandbenchException(
+                $"service {Name}: the warm-up sandbox on {_service.Runtime.Profile.Name} did not answer: {e.Message}{said}", Sandbench.Core.ExitCodes.RuntimeUnavailable);
+        }
+        finally
+        {
+            if (sandbox is not null) await sandbox.DisposeAsync().ConfigureAwait(false);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static string LastPhase(GatewaySandbox sb) => sb.Phases.Snapshot() is { Count: > 0 } all ? all[^1].Key : "nothing started";
 }
