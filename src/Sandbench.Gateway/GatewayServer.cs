@@ -75,6 +75,9 @@ public sealed partial class GatewayServer : IGatewayHandle
 
     public int LiveSandboxes => _pools.Values.Sum(p => p.Live);
 
+    /// <summary>Requests waiting for a free sandbox now.</summary>
+    public int Waiting => _pools.Values.Sum(p => p.Waiting);
+
     /// <summary>The most sandboxes each service had at once.</summary>
     public IReadOnlyDictionary<string, int> PeakSandboxes => _pools.ToDictionary(p => p.Key, p => p.Value.Peak);
 

@@ -62,6 +62,12 @@ internal sealed partial class ServicePool : IDisposable
         get { lock (_gate) return _live.Count; }
     }
 
+    /// <summary>Requests waiting for a slot now.</summary>
+    public int Waiting
+    {
+        get { lock (_gate) return _queue.Count; }
+    }
+
     public int Peak
     {
         get { lock (_gate) return _peak; }

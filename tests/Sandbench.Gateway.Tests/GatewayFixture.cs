@@ -109,6 +109,7 @@ public sealed class Events : IGatewayObserver
     public List<GatewaySandboxRecord> Stopped { get; } = [];
     public List<GatewayRequestRecord> Done { get; } = [];
     public int MostWaiting { get; private set; }
+    public int Queued { get; private set; }
 
     public void SandboxStarting(string service, string name, string reason) => Add(() => Starting.Add(name));
 
@@ -116,7 +117,11 @@ public sealed class Events : IGatewayObserver
 
     public void SandboxStopped(GatewaySandboxRecord sandbox) => Add(() => Stopped.Add(sandbox));
 
-    public void RequestQueued(string service, int waiting) => Add(() => MostWaiting = Math.Max(MostWaiting, waiting));
+    public void RequestQueued(string service, int waiting) => Add(() =>
+    {
+        Queued++;
+        MostWaiting = Math.Max(MostWaiting, waiting);
+    });
 
     public void RequestDone(GatewayRequestRecord request) => Add(() => Done.Add(request));
 
@@ -135,7 +140,7 @@ public sealed class Events : IGatewayObserver
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"timed out waiting for {what} (starting {Starting.Count}, ready {Ready.Count}, stopped {Stopped.Count}, done {Done.Count})");
+            Assert.Fail($"timed out waiting for {what} (starting {Starting.Count}, ready {Ready.Count}, stopped {Stopped.Count}, done {Done.Count}: {string.Join("; ", Done.Select(d => $"{d.Status} {d.Error}"))}; most waiting {MostWaiting})");
         }
     }
 
