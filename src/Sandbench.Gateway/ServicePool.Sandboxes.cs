@@ -11,26 +11,39 @@ namespace Sandbench.Gateway;
 // Starting a sandbox, learning that it is ready, and tearing it down.
 internal sealed partial class ServicePool
 {
-    /// <summary>Creates a sandbox slot (under the lock) and starts it in the background.</summary>
-    private void StartSandbox()
+    /// <summary>Creates a sandbox slot (under the lock) and starts it in the background; false when not even its socket could be made.</summary>
+    private bool StartSandbox()
     {
         string name = $"{_prefix}-{++_counter}";
         var sb = new GatewaySandbox(name, Path.Combine(_workDir, name), Method, new PhaseClock(_clock), _clock.NowNs());
-        if (Method == ReadinessMethod.Socket)
+        try
         {
-            // Socket activation: the listening socket exists before the sandbox does, so requests can be sent to
-            // it at once and the kernel holds them until the workload accepts, as an activator holds them.
-            sb.Listener = Loopback.Listen();
-            sb.Endpoint = sb.Listener.LocalEndPoint;
-            sb.Accepting = true;
+            if (Method == ReadinessMethod.Socket)
+            {
+                // Socket activation: the listening socket exists before the sandbox does, so requests can be sent to
+                // it at once and the kernel holds them until the workload accepts, as an activator holds them.
+                sb.Listener = Loopback.Listen();
+                sb.Endpoint = sb.Listener.LocalEndPoint;
+                sb.Accepting = true;
+            }
+            else sb.Endpoint = new IPEndPoint(IPAddress.Loopback, Loopback.FreePort());
         }
-        else sb.Endpoint = new IPEndPoint(IPAddress.Loopback, Loopback.FreePort());
+        catch (SocketException e)
+        {
+            // Out of ports or descriptors: the oldest waiting request learns why; the others wait for a slot or their timeout.
+            sb.Dispose();
+            var first = _queue.First!.Value;
+            _queue.RemoveFirst();
+            first.Fail(new GatewayRefusedException(502, $"cannot start a sandbox: no socket for it ({e.Message})"));
+            return false;
+        }
         // Armed now, before anyone hears of the start, so a test that advances the clock on that news cannot miss it.
         sb.StartTimeout = new CancellationTokenSource(_s.StartTimeout, _time);
         _live.Add(sb);
         _peak = Math.Max(_peak, _live.Count);
         _observer.SandboxStarting(Name, name, $"{_queue.Count} waiting, {_live.Count - 1} running");
         Track(() => StartAsync(sb));
+        return true;
     }
 
     private async Task StartAsync(GatewaySandbox sb)

@@ -234,9 +234,7 @@ internal sealed partial class ServicePool : IDisposable
         long coming = 0;
         foreach (var sb in _live)
             if (!sb.Accepting) coming += _s.ContainerConcurrency == 0 ? int.MaxValue : _s.ContainerConcurrency;
-        if (_queue.Count <= coming) return false;
-        StartSandbox();
-        return true;
+        return _queue.Count > coming && StartSandbox();
     }
 
     private void ArmIdle(GatewaySandbox sb)
