@@ -61,48 +61,43 @@ public static class GatewaySession
             [$"workload.{service.Artifact.Workload}.hash"] = service.Artifact.ContentHash,
         };
         using var dir = RunDirectory.Create(run.Id);
-        options.Store.BeginRun(run, environment);
         var recorder = new Recorder(options.GatewayStore, run.Id);
-        var writing = recorder.WriteAsync();
+        // Listening (and the warm-up sandbox) before the run is recorded: a port in use is bad input, not a failed run.
+        // Records that arrive meanwhile wait in the recorder's queue until the run exists.
+        var server = await GatewayServer.StartAsync(new GatewayOptions([service], dir.Path, $"sb-{run.Id}-g", options.Clock)
+        {
+            Port = options.Port,
+            Observers = [recorder, display],
+            KeepRequests = false,
+            WarmUpSandboxes = true,
+        }, ct).ConfigureAwait(false);
         var status = RunStatus.Completed;
-        int requests = 0, started = 0;
+        Task writing = Task.CompletedTask;
         try
         {
+            options.Store.BeginRun(run, environment);
+            writing = recorder.WriteAsync();
             using var sampler = new HostSampler(options.Clock, options.Host, TimeSpan.FromSeconds(1), m => recorder.Host(options.Store, m));
-            var server = await GatewayServer.StartAsync(new GatewayOptions([service], dir.Path, $"sb-{run.Id}-g", options.Clock)
-            {
-                Port = options.Port,
-                Observers = [recorder, display],
-                KeepRequests = false,
-                WarmUpSandboxes = true,
-            }, ct).ConfigureAwait(false);
-            try
-            {
-                listening(run, server.Url);
-                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                // Ctrl+C: the normal end of a gateway run.
-            }
-            finally
-            {
-                await server.DisposeAsync().ConfigureAwait(false);
-            }
-            requests = recorder.Requests;
-            started = recorder.Sandboxes;
+            listening(run, server.Url);
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C: the normal end of a gateway run.
+        }
+        catch
         {
             status = RunStatus.Failed;
             throw;
         }
         finally
         {
+            await server.DisposeAsync().ConfigureAwait(false);
             recorder.Complete();
             await writing.ConfigureAwait(false);
             options.Store.FinishRun(run.Id, status, options.Clock.Time.GetUtcNow());
         }
+        int requests = recorder.Requests, started = recorder.Sandboxes;
         return new GatewaySessionResult(run with { Status = status }, requests, started);
     }
 
