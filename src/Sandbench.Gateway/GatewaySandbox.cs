@@ -32,6 +32,9 @@ internal sealed class GatewaySandbox : IDisposable
 
     public string Name { get; }
 
+    /// <summary>Started by the warm-up: in no record and no report.</summary>
+    public bool Silent { get; init; }
+
     public string WorkDir { get; }
 
     public string OutputPath => Path.Combine(WorkDir, "workload.log");

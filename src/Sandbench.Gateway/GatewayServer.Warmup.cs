@@ -22,6 +22,20 @@ public sealed partial class GatewayServer
         }
     }
 
+    /// <summary>One request to <paramref name="service"/> through the whole path (pool, a sandbox start, forwarding), recorded nowhere.</summary>
+    private async Task WarmUpServiceAsync(string service, CancellationToken ct)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, ActivityHeadersPropagator = null });
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        request.Headers.Host = service;
+        request.Headers.Add(WarmupHeader, _warmupToken + "-service");
+        using var response = await client.SendAsync(request, ct).ConfigureAwait(false);
+        string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+            throw new Sandbench.Core.SandbenchException(
+                $"service {service}: the warm-up request got {(int)response.StatusCode}: {body.Trim()}", Sandbench.Core.ExitCodes.RuntimeUnavailable);
+    }
+
     /// <summary>The first hop forwards to the gateway itself with YARP; the second answers.</summary>
     private async Task WarmupAnswerAsync(HttpContext ctx)
     {

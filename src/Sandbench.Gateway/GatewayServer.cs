@@ -125,7 +125,7 @@ public sealed partial class GatewayServer : IGatewayHandle
         {
             await server.WarmUpAsync(ct).ConfigureAwait(false);
             if (options.WarmUpSandboxes)
-                foreach (var pool in server._pools.Values) await pool.WarmUpAsync(ct).ConfigureAwait(false);
+                foreach (var (name, pool) in server._pools) await pool.WarmUpAsync(() => server.WarmUpServiceAsync(name, ct)).ConfigureAwait(false);
         }
         catch
         {
@@ -138,10 +138,15 @@ public sealed partial class GatewayServer : IGatewayHandle
     private async Task HandleAsync(HttpContext ctx)
     {
         long arrival = _options.Clock.NowNs();
-        if (ctx.Request.Headers.TryGetValue(WarmupHeader, out var token) && token == _warmupToken)
+        bool quiet = false;
+        if (ctx.Request.Headers.TryGetValue(WarmupHeader, out var token))
         {
-            await WarmupAnswerAsync(ctx).ConfigureAwait(false);
-            return;
+            if (token == _warmupToken)
+            {
+                await WarmupAnswerAsync(ctx).ConfigureAwait(false);
+                return;
+            }
+            quiet = token == _warmupToken + "-service";
         }
         string method = ctx.Request.Method;
         string path = ctx.Request.Path.Value is { Length: > 0 } p ? p : "/";
@@ -150,7 +155,7 @@ public sealed partial class GatewayServer : IGatewayHandle
         {
             string reason = $"no service for Host '{ctx.Request.Host}' or path '{path}' (services: {string.Join(", ", _pools.Keys)})";
             await Answers.RefuseAsync(ctx, 404, reason).ConfigureAwait(false);
-            Record(new GatewayRequestRecord("", arrival, method, path, null, false, _options.Clock.NowNs() - arrival, null,
+            Record(quiet, new GatewayRequestRecord("", arrival, method, path, null, false, _options.Clock.NowNs() - arrival, null,
                 _options.Clock.NowNs() - arrival, 404, reason));
             return;
         }
@@ -172,7 +177,7 @@ public sealed partial class GatewayServer : IGatewayHandle
             };
             await Answers.RefuseAsync(ctx, status, reason).ConfigureAwait(false);
             long end = _options.Clock.NowNs();
-            Record(new GatewayRequestRecord(pool.Name, arrival, method, path, null, false, end - arrival, null, end - arrival, status, reason));
+            Record(quiet, new GatewayRequestRecord(pool.Name, arrival, method, path, null, false, end - arrival, null, end - arrival, status, reason));
             return;
         }
 
@@ -197,7 +202,7 @@ public sealed partial class GatewayServer : IGatewayHandle
             long done = _options.Clock.NowNs();
             // Cold: the wait lasts until the sandbox could take the request (its readiness), even if the request was sent on before (socket activation).
             long canGo = lease.Cold && ready is { } r ? Math.Max(state.ForwardedNs ?? r, r) : state.ForwardedNs ?? done;
-            Record(new GatewayRequestRecord(pool.Name, arrival, method, path, lease.Sandbox.Name, lease.Cold, canGo - arrival,
+            Record(quiet, new GatewayRequestRecord(pool.Name, arrival, method, path, lease.Sandbox.Name, lease.Cold, canGo - arrival,
                 state.FirstByteNs is { } fb ? Math.Max(0, fb - canGo) : null, done - arrival, ctx.Response.StatusCode, error)
             {
                 ForwardedNs = state.ForwardedNs,
@@ -222,8 +227,9 @@ public sealed partial class GatewayServer : IGatewayHandle
         return _pools.Count == 1 ? (_pools.Values.First(), null) : (null, null);
     }
 
-    private void Record(GatewayRequestRecord record)
+    private void Record(bool quiet, GatewayRequestRecord record)
     {
+        if (quiet) return;
         if (_options.KeepRequests)
             lock (_gate) _requests.Add(record);
         _observer.RequestDone(record);

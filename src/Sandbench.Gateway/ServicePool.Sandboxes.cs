@@ -14,8 +14,8 @@ internal sealed partial class ServicePool
     /// <summary>Creates a sandbox slot (under the lock) and starts it in the background; false when not even its socket could be made.</summary>
     private bool StartSandbox()
     {
-        string name = $"{_prefix}-{++_counter}";
-        var sb = new GatewaySandbox(name, Path.Combine(_workDir, name), Method, new PhaseClock(_clock), _clock.NowNs());
+        string name = _warming ? $"{_prefix}-0" : $"{_prefix}-{++_counter}";
+        var sb = new GatewaySandbox(name, Path.Combine(_workDir, name), Method, new PhaseClock(_clock), _clock.NowNs()) { Silent = _warming };
         try
         {
             if (Method == ReadinessMethod.Socket)
@@ -41,7 +41,7 @@ internal sealed partial class ServicePool
         sb.StartTimeout = new CancellationTokenSource(_s.StartTimeout, _time);
         _live.Add(sb);
         _peak = Math.Max(_peak, _live.Count);
-        _observer.SandboxStarting(Name, name, $"{_queue.Count} waiting, {_live.Count - 1} running");
+        Tell(sb).SandboxStarting(Name, name, $"{_queue.Count} waiting, {_live.Count - 1} running");
         Track(() => StartAsync(sb));
         return true;
     }
@@ -116,7 +116,7 @@ internal sealed partial class ServicePool
             }
         }
         if (stopNow) await StopAsync(sb, _closed ? "shutdown" : "exited").ConfigureAwait(false);
-        else if (Method != ReadinessMethod.Socket) _observer.SandboxReady(Name, sb.Name, sb.StartNs, sb.ReadyNs ?? ready);
+        else if (Method != ReadinessMethod.Socket) Tell(sb).SandboxReady(Name, sb.Name, sb.StartNs, sb.ReadyNs ?? ready);
     }
 
     /// <summary>Connects to the workload's port until it accepts (an activator probing a new pod), at most every retry spacing.</summary>
@@ -232,64 +232,38 @@ internal sealed partial class ServicePool
         {
             ReadinessResolutionNs = sb.ReadinessResolutionNs,
         };
+        if (sb.Silent) return;
         lock (_gate) _ended.Add(record);
         _observer.SandboxStopped(record);
     }
 
-    /// <summary>Starts one sandbox outside the pool, gets one answer from it and tears it down; nothing is recorded.</summary>
-    /// <exception cref="Sandbench.Core.SandbenchException">The sandbox did not answer: the service cannot work.</exception>
-    public async Task WarmUpAsync(CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="request"/> (one request through the gateway to this service) with the sandboxes it starts kept out
+    /// of every record and report, then stops them: the code of the whole path has run once before anything is measured.
+    /// </summary>
+    public async Task WarmUpAsync(Func<Task> request)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_s.StartTimeout);
-        string name = $"{_prefix}-0";
-        string dir = Path.Combine(_workDir, name);
-        Directory.CreateDirectory(dir);
-        using var listener = Method == ReadinessMethod.Socket ? Loopback.Listen() : null;
-        int port = listener is null ? Loopback.FreePort() : ((IPEndPoint)listener.LocalEndPoint!).Port;
-        ISandbox? sandbox = null;
+        lock (_gate) _warming = true;
         try
         {
-            EndPoint? own = null;
-            sandbox = await _service.Runtime.StartAsync(new SandboxSpec
-            {
-                Name = name,
-                Artifact = _service.Artifact,
-                Environment = listener is null
-                    ? new Dictionary<string, string> { ["PORT"] = port.ToString(CultureInfo.InvariantCulture) }
-                    : new Dictionary<string, string>(),
-                ListenSocket = listener,
-                OutputPath = Path.Combine(dir, "workload.log"),
-                WorkDir = dir,
-                ServiceEndpointKnown = e => own = e,
-            }, new PhaseClock(_clock), timeout.Token).ConfigureAwait(false);
-            var target = (IPEndPoint?)(own ?? sandbox.ServiceEndpoint) ?? new IPEndPoint(IPAddress.Loopback, port);
-            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, ActivityHeadersPropagator = null });
-            while (true)
-            {
-                try
-                {
-                    using var response = await client.GetAsync(new Uri($"http://{target}/"), timeout.Token).ConfigureAwait(false);
-                    await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-                    return;
-                }
-                catch (HttpRequestException) when (!sandbox.HasExited(out _))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException or TimeoutException
-                                      or SocketException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            string said = sandbox?.Diagnose() is { Length: > 0 } d ? $" [{d}]" : "";
-            throw new Sandbench.Core.SandbenchException(
-                $"service {Name}: the warm-up sandbox on {_service.Runtime.Profile.Name} did not answer: {e.Message}{said}", Sandbench.Core.ExitCodes.RuntimeUnavailable);
+            await request().ConfigureAwait(false);
         }
         finally
         {
-            if (sandbox is not null) await sandbox.DisposeAsync().ConfigureAwait(false);
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            List<GatewaySandbox> quiet;
+            lock (_gate)
+            {
+                _warming = false;
+                quiet = [.. _live.Where(x => x.Silent)];
+                foreach (var sb in quiet)
+                {
+                    sb.State = SandboxState.Stopping;
+                    _live.Remove(sb);
+                }
+                _peak = _live.Count;
+            }
+            // One whose runtime has not returned yet (the function may answer before 'runc start' does) is stopped by its start task.
+            foreach (var sb in quiet.Where(x => x.StartFinished)) await StopAsync(sb, "warm-up").ConfigureAwait(false);
         }
     }
 

@@ -31,7 +31,7 @@ internal sealed partial class ServicePool : IDisposable
     private readonly List<GatewaySandboxRecord> _ended = [];
     private readonly CancellationTokenSource _shutdown = new();
     private int _counter, _peak;
-    private bool _closed;
+    private bool _closed, _warming;
 
     public ServicePool(GatewayService service, string workDir, string prefix, MonotonicClock clock, TimeProvider time, IGatewayObserver observer)
     {
@@ -93,7 +93,7 @@ internal sealed partial class ServicePool : IDisposable
             w.Node = _queue.AddLast(w);
             w.Timer = _time.CreateTimer(_ => Expire(w), null, _s.QueueTimeout, Timeout.InfiniteTimeSpan);
             Pump();
-            if (!w.Result.Task.IsCompleted) _observer.RequestQueued(Name, _queue.Count);
+            if (!w.Result.Task.IsCompleted && !_warming) _observer.RequestQueued(Name, _queue.Count);
         }
         if (!w.Result.Task.IsCompleted && aborted.CanBeCanceled) w.Aborted = aborted.Register(() => Abandon(w));
         return w.Result.Task;
@@ -119,7 +119,7 @@ internal sealed partial class ServicePool : IDisposable
                 if (sb.Phases.TryGet(Phases.Listening, out long listening) && listening < first)
                     lock (_gate) sb.ReadyNs = listening;
             }
-            _observer.SandboxReady(Name, sb.Name, sb.StartNs, sb.ReadyNs ?? first);
+            Tell(sb).SandboxReady(Name, sb.Name, sb.StartNs, sb.ReadyNs ?? first);
         }
         lock (_gate)
         {
@@ -290,6 +290,11 @@ internal sealed partial class ServicePool : IDisposable
         }
         sb.Abort.Cancel();
     }
+
+    /// <summary>Who hears about <paramref name="sb"/>: nobody for a warm-up sandbox.</summary>
+    private IGatewayObserver Tell(GatewaySandbox sb) => sb.Silent ? Quiet : _observer;
+
+    private static readonly IGatewayObserver Quiet = new Observers([]);
 
     /// <summary>Runs background work (a start, a teardown) off the caller's thread, remembered so shutdown can wait for it.</summary>
     private void Track(Func<Task> work)
