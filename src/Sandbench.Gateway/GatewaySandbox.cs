@@ -97,6 +97,9 @@ internal sealed class GatewaySandbox : IDisposable
     /// <summary>Cancelled when it fails or the gateway shuts down: forwards in flight stop waiting for it.</summary>
     public CancellationTokenSource Abort { get; } = new();
 
+    /// <summary>Why it was taken out of the pool while its runtime was still starting it; its start task stops it with this reason.</summary>
+    public string? PendingStop { get; set; }
+
     /// <summary>Its start task is over (the runtime returned and readiness was learnt, or the start failed).</summary>
     public bool StartFinished { get; set; }
 

@@ -112,10 +112,10 @@ internal sealed partial class ServicePool
                     sb.Accepting = true;
                 }
                 Pump();
-                if (sb.InFlight == 0) ArmIdle(sb);
+                if (sb.InFlight == 0 && sb.IdleTimer is null) ArmIdle(sb);
             }
         }
-        if (stopNow) await StopAsync(sb, _closed ? "shutdown" : "exited").ConfigureAwait(false);
+        if (stopNow) await StopAsync(sb, sb.PendingStop ?? (_closed ? "shutdown" : "exited")).ConfigureAwait(false);
         else if (Method != ReadinessMethod.Socket) Tell(sb).SandboxReady(Name, sb.Name, sb.StartNs, sb.ReadyNs ?? ready);
     }
 

@@ -125,7 +125,8 @@ internal sealed partial class ServicePool : IDisposable
         {
             sb.InFlight--;
             sb.Served++;
-            if (sb.State == SandboxState.Serving && sb.InFlight == 0) ArmIdle(sb);
+            // Also while its runtime is still starting it: with socket activation it may answer before 'runc start' returns.
+            if (sb.State != SandboxState.Stopping && sb.InFlight == 0) ArmIdle(sb);
             Pump();
             return sb.ReadyNs;
         }
@@ -248,10 +249,11 @@ internal sealed partial class ServicePool : IDisposable
     {
         lock (_gate)
         {
-            if (_closed || sb.IdleGeneration != generation || sb.InFlight > 0 || sb.State != SandboxState.Serving) return;
+            if (_closed || sb.IdleGeneration != generation || sb.InFlight > 0 || sb.State == SandboxState.Stopping) return;
             sb.State = SandboxState.Stopping;
             _live.Remove(sb);
-            Track(() => StopAsync(sb, "idle"));
+            if (sb.StartFinished) Track(() => StopAsync(sb, "idle"));
+            else sb.PendingStop = "idle";
         }
     }
 
@@ -287,6 +289,7 @@ internal sealed partial class ServicePool : IDisposable
             sb.State = SandboxState.Stopping;
             _live.Remove(sb);
             if (sb.StartFinished) Track(() => StopAsync(sb, stopReason));
+            else sb.PendingStop = stopReason;
         }
         sb.Abort.Cancel();
     }

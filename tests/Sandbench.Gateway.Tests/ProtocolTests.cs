@@ -142,8 +142,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         // The third request waited for a slot in one of the two; it is cold when it arrived before that one was ready.
         Assert.Equal(2, records.Select(r => r.Sandbox).Distinct().Count());
         Assert.True(records.Count(r => r.Cold) >= 2);
-        var longest = records.MaxBy(r => r.WaitNs)!;
-        Assert.Equal(2, records.Count(r => r.Sandbox == longest.Sandbox));
+        Assert.Equal([1, 2], records.GroupBy(r => r.Sandbox).Select(g => g.Count()).Order());
         Assert.Equal(2, gw.PeakSandboxes["hello"]);
         Assert.Equal(2, _f.Events.Starting.Count);
     }

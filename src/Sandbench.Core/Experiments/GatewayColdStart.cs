@@ -56,7 +56,12 @@ internal static class GatewayColdStart
             // The client on a thread of its own, as on the direct path: the first byte is stamped the moment it arrives.
             await Task.Factory.StartNew(() =>
             {
-                using var s = FirstRequest.ConnectAndSend(endpoint, phases);
+                // The window opens before the client connects and sends (a new client, as kperf's): stamped after send()
+                // returned, a client thread preempted there would start the figure after the gateway had begun.
+                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                phases.Mark(Phases.RequestSent);
+                s.Connect(endpoint);
+                s.Send(FirstRequest.Request);
                 FirstRequest.AwaitResponse(s, deadlineNs, () => null, phases, deadline.Token);
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
