@@ -22,6 +22,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     LoadCommand.Build(),
     CompareCommand.Build(),
     ExportCommand.Build(),
+    ReportCommand.Build(),
 };
 
 var parse = root.Parse(args);

@@ -1,0 +1,69 @@
+using Sandbench.Core.Stats;
+using Sandbench.Core.Storage;
+
+namespace Sandbench.Report;
+
+/// <summary>
+/// What figures and tables are drawn from: the chosen runs, each with its trials, environment and host
+/// readings, and the statistics <see cref="RunAnalysis"/> computes from them (computed once, here, so every
+/// figure and table shows the same numbers <c>sandbench show</c> prints).
+/// </summary>
+public sealed class ReportData
+{
+    private readonly Func<long, IReadOnlyList<ResourceSample>> _resources;
+
+    public ReportData(IReadOnlyList<RunData> runs, Func<long, IReadOnlyList<ResourceSample>> resources)
+    {
+        Runs = runs;
+        _resources = resources;
+    }
+
+    public IReadOnlyList<RunData> Runs { get; }
+
+    /// <summary>More than one run: series are labelled with their run id as well.</summary>
+    public bool MultiRun => Runs.Count > 1;
+
+    /// <summary>The name a runtime of <paramref name="run"/> has in figures: the runtime, and the run id when several runs are drawn.</summary>
+    public string Label(RunData run, string runtime) => MultiRun ? $"{runtime} · {run.Info.Id}" : runtime;
+
+    /// <summary>The memory readings of one trial, from the store (read on demand: only the trials a figure draws).</summary>
+    public IReadOnlyList<ResourceSample> Resources(long trialId) => _resources(trialId);
+
+    /// <summary>Reads the given runs from the store and analyses them.</summary>
+    public static ReportData Load(IResultStore store, IReadOnlyList<RunInfo> runs)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return new ReportData([.. runs.Select(r => RunData.From(r, store.Trials(r.Id), store.Environment(r.Id), store.HostMetrics(r.Id)))],
+            store.Resources);
+    }
+}
+
+/// <summary>One run and its statistics.</summary>
+public sealed class RunData
+{
+    private RunData(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host)
+    {
+        Info = info;
+        Trials = trials;
+        Environment = environment;
+        Host = host;
+        ColdStart = RunAnalysis.ColdStart(trials);
+        ColdStartPhases = RunAnalysis.PhaseBreakdowns(trials);
+        Boot = RunAnalysis.Boot(trials);
+        BootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
+        HostStats = RunAnalysis.Host(host);
+    }
+
+    public RunInfo Info { get; }
+    public IReadOnlyList<TrialRecord> Trials { get; }
+    public IReadOnlyDictionary<string, string> Environment { get; }
+    public IReadOnlyList<HostMetric> Host { get; }
+    public IReadOnlyList<RuntimeResult> ColdStart { get; }
+    public IReadOnlyList<PhaseBreakdown> ColdStartPhases { get; }
+    public IReadOnlyList<BootResult> Boot { get; }
+    public IReadOnlyList<PhaseBreakdown> BootPhases { get; }
+    public IReadOnlyList<HostStat> HostStats { get; }
+
+    public static RunData From(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host) =>
+        new(info, trials, environment, host);
+}

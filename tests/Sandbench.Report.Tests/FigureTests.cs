@@ -1,0 +1,252 @@
+using Sandbench.Core.Stats;
+using ScottPlot;
+using ScottPlot.Plottables;
+
+namespace Sandbench.Report.Tests;
+
+/// <summary>Each figure draws the statistics RunAnalysis computes (the numbers <c>show</c> prints), from stored runs.</summary>
+public sealed class FigureTests : IDisposable
+{
+    private readonly Results _r = new();
+
+    public void Dispose() => _r.Dispose();
+
+    private static FigureResult Build(string name, ReportData data) => FigureRegistry.All.Single(f => f.Name == name).Build(data);
+
+    /// <summary>The labels of the bottom axis's major ticks (generated when the plot is laid out).</summary>
+    private static List<string> Ticks(Plot plot)
+    {
+        plot.RenderInMemory(900, 540);
+        return [.. plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).Select(t => t.Label)];
+    }
+
+    private static List<Bar> Bars(Plot plot) => [.. plot.GetPlottables<BarPlot>().SelectMany(b => b.Bars)];
+
+    [Fact]
+    public void Registry_EveryFigureClassIsListedOnceUnderAUniqueName()
+    {
+        var figureTypes = typeof(IFigure).Assembly.GetTypes().Where(t => typeof(IFigure).IsAssignableFrom(t) && !t.IsInterface).ToList();
+
+        Assert.Equal(FigureRegistry.All.Count, FigureRegistry.All.Select(f => f.Name).Distinct().Count());
+        Assert.All(figureTypes, t => Assert.Contains(FigureRegistry.All, f => f.GetType() == t));
+        Assert.All(FigureRegistry.All, f => Assert.Matches("^[a-z0-9-]+$", f.Name));
+    }
+
+    [Fact]
+    public void ColdStartMean_BarsAreTheMeansWithMinMaxWhiskers()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        var data = _r.Load("aaaa1111");
+
+        var plot = Build("coldstart-mean", data).Plot!;
+
+        var expected = RunAnalysis.ColdStart(data.Runs[0].Trials);
+        Assert.Equal(expected.Select(e => e.ColdStartMs!.Mean), Bars(plot).Select(b => b.Value));
+        var whiskers = plot.GetPlottables<ErrorBar>().Single();
+        Assert.Equal(expected.Select(e => e.ColdStartMs!.Max - e.ColdStartMs.Mean), whiskers.YErrorPositive!);
+        Assert.Equal(expected.Select(e => e.ColdStartMs!.Mean - e.ColdStartMs.Min), whiskers.YErrorNegative!);
+        Assert.Equal(["process\nn=10", "runc\nn=10", "qemu\nn=10"], Ticks(plot));
+    }
+
+    [Fact]
+    public void ColdStartP99_BarsAreThe99thPercentiles_AndTheCaptionWarnsAboutSmallN()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        var data = _r.Load("aaaa1111");
+
+        var result = Build("coldstart-p99", data);
+
+        Assert.Equal(RunAnalysis.ColdStart(data.Runs[0].Trials).Select(e => e.ColdStartMs!.P99), Bars(result.Plot!).Select(b => b.Value));
+        Assert.Contains("With n = 10 a p99 lies between the two slowest trials", result.Caption, StringComparison.Ordinal);
+        Assert.Contains("runc: socket", result.Caption, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StartupBreakdown_EachBarIsAsTallAsTheMedianColdStart()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        var data = _r.Load("aaaa1111");
+
+        var bars = Bars(Build("startup-breakdown", data).Plot!);
+
+        var medians = RunAnalysis.ColdStart(data.Runs[0].Trials).Select(c => c.ColdStartMs!.P50).ToList();
+        for (int i = 0; i < medians.Count; i++)
+        {
+            var stack = bars.Where(b => b.Position == i).OrderBy(b => b.ValueBase).ToList();
+            Assert.Equal(0, stack[0].ValueBase);
+            Assert.All(stack.Zip(stack.Skip(1)), p => Assert.Equal(p.First.Value, p.Second.ValueBase, 9));
+            Assert.Equal(medians[i], stack[^1].Value, 6);
+        }
+        // qemu: every phase from vmm-ready to first-byte, none of the ones after it.
+        Assert.Equal(12, bars.Count(b => b.Position == 2));
+    }
+
+    [Fact]
+    public void StartupPie_DrawsTheRuntimeWithTheMostPhases()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        var data = _r.Load("aaaa1111");
+
+        var plot = Build("startup-pie", data).Plot!;
+
+        Assert.StartsWith("Cold-start breakdown: qemu (median 2215.0 ms", plot.Axes.Title.Label.Text, StringComparison.Ordinal);
+        Assert.Equal(2215.0, plot.GetPlottables<Pie>().Single().Slices.Sum(s => s.Value), 6);
+    }
+
+    [Fact]
+    public void VmTimeline_DrawsQemuBootPhasesFromSpawnToDone()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        var data = _r.Load("aaaa1111");
+
+        var result = Build("vm-timeline", data);
+
+        var bars = Bars(result.Plot!);
+        var phases = data.Runs[0].BootPhases.Single(b => b.Runtime == "qemu").Phases;
+        Assert.Equal(phases.Count - 1, bars.Count); // every phase but spawn
+        Assert.Equal(phases[^1].MedianFromSpawnMs, bars.Max(b => b.Value), 6);
+        Assert.Equal(phases.Skip(1).Select(p => p.MedianFromSpawnMs), bars.Select(b => b.Value));
+        Assert.Contains("(boot)", result.Plot!.Axes.Title.Label.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void VmTimelineMemory_ComparesTheSmallestAndLargestValues()
+    {
+        ReportSeed.SweepRun(_r.Store, "bbbb2222", "memory", ["512", "128", "2048"]);
+        var data = _r.Load("bbbb2222");
+
+        var plot = Build("vm-timeline-memory", data).Plot!;
+
+        Assert.Equal(["memory=128", "memory=2048"], plot.Legend.ManualItems.Select(i => i.LabelText));
+        Assert.Equal("qemu: memory=128 vs memory=2048 (boot)", plot.Axes.Title.Label.Text);
+    }
+
+    [Fact]
+    public void VmTimelineFirmware_NonNumericValuesKeepThePlanOrder()
+    {
+        ReportSeed.SweepRun(_r.Store, "bbbb2222", "firmware", ["default", "/usr/share/ovmf/OVMF.fd"]);
+        var data = _r.Load("bbbb2222");
+
+        var plot = Build("vm-timeline-firmware", data).Plot!;
+
+        Assert.Equal(["firmware=default", "firmware=/usr/share/ovmf/OVMF.fd"], plot.Legend.ManualItems.Select(i => i.LabelText));
+    }
+
+    [Fact]
+    public void SweepInitrd_XIsTheStoredInitramfsSize_YTheMeans()
+    {
+        ReportSeed.SweepRun(_r.Store, "bbbb2222", "initrd-padding", ["0", "32M", "64M"]);
+        var data = _r.Load("bbbb2222");
+
+        var plot = Build("sweep-initrd", data).Plot!;
+
+        var lines = plot.GetPlottables<Scatter>().ToList();
+        Assert.Equal(["qemu: cold start", "qemu: time to run (boot)", "qemu: time to boot (boot)"], lines.Select(l => l.LegendText));
+        var run = lines[1].Data.GetScatterPoints();
+        Assert.Equal([5.0, 37.0, 69.0], run.Select(p => p.X));
+        Assert.Equal(data.Runs[0].Boot.Select(b => b.RunMs!.Mean), run.Select(p => p.Y));
+    }
+
+    [Fact]
+    public void SweepMemory_SweptValueIsX()
+    {
+        ReportSeed.SweepRun(_r.Store, "bbbb2222", "memory", ["2048", "128", "512"]);
+        var data = _r.Load("bbbb2222");
+
+        var points = Build("sweep-memory", data).Plot!.GetPlottables<Scatter>().First().Data.GetScatterPoints();
+
+        Assert.Equal([128.0, 512.0, 2048.0], points.Select(p => p.X));
+        // Cold start of variant v (plan order 2048, 128, 512) is 1900 + 300 v + 5 i ms: means over i = 0..3.
+        Assert.Equal([2207.5, 2507.5, 1907.5], points.Select(p => p.Y));
+    }
+
+    [Fact]
+    public void MemoryPerSandbox_BarsAreMedianPeaksPerRuntime()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        var data = _r.Load("aaaa1111");
+
+        var plot = Build("memory-per-sandbox", data).Plot!;
+
+        var boot = data.Runs[0].Boot;
+        var rss = plot.GetPlottables<BarPlot>().Single(b => b.LegendText == "peak RSS").Bars;
+        Assert.Equal(boot.Select(b => b.RssPeakMiB!.P50), rss.Select(b => b.Value));
+        Assert.Equal(221.0, rss[1].Value, 9);
+        Assert.Equal(3, plot.GetPlottables<BarPlot>().Count()); // RSS, PSS and VMM overhead
+    }
+
+    [Fact]
+    public void MemoryOverTime_TheMedianTrialOfEachRuntimeSummedPerReading()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        var data = _r.Load("aaaa1111");
+
+        var result = Build("memory-over-time", data);
+
+        var qemu = result.Plot!.GetPlottables<Scatter>().Single(s => s.LegendText == "qemu RSS").Data.GetScatterPoints();
+        Assert.Equal(20, qemu.Count);
+        Assert.Equal(60.0 + 2, qemu[0].Y, 9); // iteration 2 has the median peak: (60 + 8k + i) MiB
+        Assert.Contains("time since spawn (ms, log scale)", result.Plot.Axes.Bottom.Label.Text, StringComparison.Ordinal);
+        Assert.Equal(Math.Log10(130), qemu[0].X, 9);
+    }
+
+    [Fact]
+    public void HostFigures_DrawEveryCoreAndMemAvailable()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        var data = _r.Load("aaaa1111");
+
+        var cpu = Build("host-cpu", data).Plot!.GetPlottables<Scatter>().ToList();
+        var mem = Build("host-memory", data).Plot!.GetPlottables<Scatter>().Single().Data.GetScatterPoints();
+
+        Assert.Equal(["all cores", "cpu0", "cpu1"], cpu.Select(s => s.LegendText));
+        Assert.Equal(40.0, cpu[0].Data.GetScatterPoints()[0].Y, 9);
+        Assert.Equal(59.0, mem[^1].X, 9);
+        Assert.Equal(23.0 - 0.59, mem[^1].Y, 9);
+    }
+
+    [Fact]
+    public void Figures_WithoutTheirData_AreSkippedWithAReason()
+    {
+        ReportSeed.SweepRun(_r.Store, "bbbb2222", "memory", ["128", "512"]);
+        var data = _r.Load("bbbb2222");
+
+        var results = FigureRegistry.All.ToDictionary(f => f.Name, f => f.Build(data));
+
+        Assert.All(results.Values, r => Assert.True(r.Plot is not null ^ r.SkipReason is not null));
+        Assert.Equal("run bbbb2222 has no host readings (runs recorded before the results file had a host_metrics table, schema v3, have none)",
+            results["host-cpu"].SkipReason);
+        Assert.Equal("no sweep over firmware with two or more values of a VM runtime in run bbbb2222 (plans/vm-firmware.yaml sweeps it)",
+            results["vm-timeline-firmware"].SkipReason);
+        Assert.Equal("no boot trial of run bbbb2222 has memory readings in the resources table", results["memory-over-time"].SkipReason);
+        Assert.NotNull(results["vm-timeline"].Plot); // a run of sweep variants only still has a timeline: the first variant
+    }
+
+    [Fact]
+    public void ColdStartFigures_WhenEveryTrialFailed_SaySo()
+    {
+        ReportSeed.EmptyRun(_r.Store, "cccc3333");
+        for (int i = 0; i < 3; i++)
+        {
+            _r.Store.AppendTrial(new Core.Storage.TrialRecord("cccc3333", "coldstart", "runc", "hello", new Dictionary<string, string>(), i, false,
+                Core.Storage.TrialStatus.Failed, "runc create exited with code 1", "socket", 0, ReportSeed.T0, 0, [new("spawn", 0)], []));
+        }
+        var data = _r.Load("cccc3333");
+
+        Assert.Equal("none of the 3 measured coldstart trials of run cccc3333 succeeded (3 failed)", Build("coldstart-mean", data).SkipReason);
+        Assert.Equal("no boot trials in run cccc3333 (plans/boot.yaml or 'sandbench boot' measures it)", Build("memory-per-sandbox", data).SkipReason);
+    }
+
+    [Fact]
+    public void TwoRuns_SeriesCarryTheirRunId()
+    {
+        ReportSeed.FullRun(_r.Store, "aaaa1111");
+        ReportSeed.FullRun(_r.Store, "bbbb2222", slower: 1.5);
+        var data = _r.Load("aaaa1111", "bbbb2222");
+
+        var plot = Build("coldstart-mean", data).Plot!;
+
+        Assert.Equal(6, Bars(plot).Count);
+        Assert.Contains("runc · bbbb2222\nn=10", Ticks(plot));
+    }
+}
