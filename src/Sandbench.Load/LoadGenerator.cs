@@ -141,6 +141,7 @@ public sealed class LoadGenerator(LoadOptions options)
             StatusCodes = status,
             ErrorsByKind = errors,
             Seconds = buckets.Results(seconds),
+            Histograms = new LoadHistograms(corrected, uncorrected, ttfb),
         };
     }
 }

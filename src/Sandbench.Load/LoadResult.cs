@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using HdrHistogram;
 
 namespace Sandbench.Load;
@@ -63,4 +64,11 @@ public sealed record LoadResult
     public required IReadOnlyDictionary<string, long> StatusCodes { get; init; }
     public required IReadOnlyDictionary<string, long> ErrorsByKind { get; init; }
     public required IReadOnlyList<SecondResult> Seconds { get; init; }
+
+    /// <summary>The merged distributions themselves (microseconds), for storing them encoded; not part of the JSON output.</summary>
+    [JsonIgnore]
+    public LoadHistograms? Histograms { get; init; }
 }
+
+/// <summary>The merged latency histograms of a run, in microseconds (3 significant digits), as recorded.</summary>
+public sealed record LoadHistograms(LongHistogram Corrected, LongHistogram Uncorrected, LongHistogram Ttfb);

@@ -87,6 +87,20 @@ internal static class Schema
         );
         CREATE INDEX ix_host_metrics_run_id ON host_metrics(run_id, t_ns);
         """,
+        // v4 (warm): a load window's per-second series. Its latency histograms go in 'histograms' (HdrHistogram V2 compressed).
+        """
+        CREATE TABLE load_seconds (
+            trial_id  INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+            second    INTEGER NOT NULL,
+            completed INTEGER NOT NULL,
+            errors    INTEGER NOT NULL,
+            late      INTEGER NOT NULL,
+            dropped   INTEGER NOT NULL,
+            p50_ns    INTEGER NULL,
+            p99_ns    INTEGER NULL,
+            PRIMARY KEY (trial_id, second)
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

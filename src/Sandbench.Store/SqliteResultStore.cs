@@ -161,6 +161,7 @@ public sealed partial class SqliteResultStore : IResultStore
             }
 
             InsertResources(tx, id, trial.Resources);
+            InsertLoad(tx, id, trial);
             tx.Commit();
             return id;
         }

@@ -53,13 +53,32 @@ public sealed class RuntimeFixture : IDisposable
         TrialAsync(new BootExperiment(), runtime, workload,
             spec ?? ExperimentSpec.ColdStartDefaults with { Type = "boot", Timeout = TimeSpan.FromSeconds(30), SampleInterval = TimeSpan.FromMilliseconds(5) }, null);
 
-    private async Task<TrialOutcome> TrialAsync(IExperiment experiment, IRuntime runtime, string workload, ExperimentSpec spec, CancellationToken? ct)
+    /// <summary>A short warm trial: 200 ms warm-up, then 1 s at <paramref name="rate"/> req/s on 4 connections (null: closed loop on 4).</summary>
+    public Task<TrialOutcome> WarmAsync(IRuntime runtime, double? rate = 200, string workload = "hello", TimeSpan? startTimeout = null) =>
+        TrialAsync(new WarmExperiment(), runtime, workload, ExperimentSpec.ColdStartDefaults with
+        {
+            Type = "warm",
+            Timeout = TimeSpan.FromSeconds(5),
+            SampleInterval = TimeSpan.FromMilliseconds(50),
+            Load = LoadSpec.Defaults with
+            {
+                Rates = rate is { } r ? [r] : [],
+                Concurrency = rate is null ? 4 : null,
+                Duration = TimeSpan.FromSeconds(1),
+                WarmupDuration = TimeSpan.FromMilliseconds(200),
+                Connections = 4,
+                StartTimeout = startTimeout ?? TimeSpan.FromSeconds(30),
+            },
+        }, null, rate);
+
+    private async Task<TrialOutcome> TrialAsync(IExperiment experiment, IRuntime runtime, string workload, ExperimentSpec spec, CancellationToken? ct,
+        double? rate = null)
     {
         var artifact = await Catalog.GetAsync(workload, TestContext.Current.CancellationToken);
         string name = $"sb-t{Guid.NewGuid().ToString("N")[..7]}-1";
         string work = Path.Combine(Root, name);
         Directory.CreateDirectory(work);
-        var trial = new TrialPlan(spec, runtime.Profile, workload, 0, false);
+        var trial = new TrialPlan(spec, runtime.Profile, workload, 0, false) { Rate = rate };
         var outcome = await experiment.RunAsync(
             new TrialContext(trial, runtime, artifact, name, work, MonotonicClock.System), ct ?? TestContext.Current.CancellationToken);
         LastName = name;

@@ -7,12 +7,12 @@ using Sandbench.Runtimes;
 
 namespace Sandbench.Cli.Commands;
 
-/// <summary>The flags of the one-experiment verbs (coldstart, boot), turned into a plan that is validated like a file.</summary>
+/// <summary>The flags of the one-experiment verbs (coldstart, boot, warm), turned into a plan that is validated like a file.</summary>
 internal sealed class FlagPlan
 {
     private readonly IReadOnlyList<string> _defaultRuntimes;
 
-    public FlagPlan(IReadOnlyList<string> defaultRuntimes, string defaultTimeout, string trialWord)
+    public FlagPlan(IReadOnlyList<string> defaultRuntimes, string defaultTimeout, string trialWord, int defaultIterations = 20, int defaultWarmup = 2)
     {
         _defaultRuntimes = defaultRuntimes;
         Runtimes = new Option<string>("--runtimes")
@@ -20,9 +20,9 @@ internal sealed class FlagPlan
             Description = $"Comma-separated runtimes (default: {string.Join(",", defaultRuntimes)}; valid: {string.Join(",", RuntimeRegistry.ByName.Keys)})",
             HelpName = "LIST",
         };
-        Iterations = new Option<int>("--iterations", "-n") { Description = $"Measured {trialWord} per runtime", DefaultValueFactory = _ => 20 };
+        Iterations = new Option<int>("--iterations", "-n") { Description = $"Measured {trialWord} per runtime", DefaultValueFactory = _ => defaultIterations };
         Iterations.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100_000) r.AddError("--iterations must be from 1 to 100000"); });
-        Warmup = new Option<int>("--warmup") { Description = $"Warm-up {trialWord} per runtime (stored, flagged, not in statistics)", DefaultValueFactory = _ => 2 };
+        Warmup = new Option<int>("--warmup") { Description = $"Warm-up {trialWord} per runtime (stored, flagged, not in statistics)", DefaultValueFactory = _ => defaultWarmup };
         Warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 10_000) r.AddError("--warmup must be from 0 to 10000"); });
         Timeout = new Option<string>("--timeout") { Description = "Per-trial limit", DefaultValueFactory = _ => defaultTimeout, HelpName = "DURATION" };
         Timeout.Validators.Add(r => { if (!Durations.TryParse(r.GetValueOrDefault<string>() ?? "", out _)) r.AddError("--timeout takes a duration such as 500ms or 30s"); });

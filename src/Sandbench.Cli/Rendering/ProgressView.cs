@@ -30,7 +30,14 @@ internal static class ProgressView
         : r.Sample(ColdStartExperiment.Metric) is { } ns ? string.Create(CultureInfo.InvariantCulture, $"{ns / 1e6:0.00} ms")
         : r.Sample(BootExperiment.RunMetric) is { } run ? string.Create(CultureInfo.InvariantCulture,
             $"run {run / 1e6:0.0} ms{(r.Sample(BootExperiment.BootMetric) is { } boot ? $", boot {boot / 1e6:0.0} ms" : "")}")
+        : r.Sample(WarmExperiment.AchievedRateMetric) is { } achieved ? string.Create(CultureInfo.InvariantCulture,
+            $"{achieved:0.0} req/s, p50 {r.Sample("corrected_p50_ns") / 1e6:0.000} ms, p99 {r.Sample("corrected_p99_ns") / 1e6:0.000} ms" +
+            $"{(r.Sample("errors") is > 0 and var e ? $", {e} errors" : "")}{(r.Sample("dropped") is > 0 and var d ? $", {d} dropped" : "")}")
         : "ok";
+
+    /// <summary>The trial's load point (warm), e.g. " @100 req/s"; empty for other experiments.</summary>
+    private static string Point(TrialPlan t) => t.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $" @{rate:0.###} req/s")
+        : t.Spec.Load is { } load ? $" closed ×{load.Connections}" : "";
 
     private sealed class BarObserver(ProgressContext ctx) : IRunObserver
     {
@@ -45,7 +52,7 @@ internal static class ProgressView
         {
             if (_task is null) return;
             _task.Increment(1);
-            _task.Description = Markup.Escape($"{trial.Runtime.Name} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
+            _task.Description = Markup.Escape($"{trial.Runtime.Name}{Point(trial)} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
         }
     }
 
@@ -63,6 +70,6 @@ internal static class ProgressView
         }
 
         public void TrialFinished(TrialPlan trial, TrialRecord record) =>
-            Console.WriteLine($"[{++_done}/{_total}] {trial.Runtime.Name} {trial.Workload} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
+            Console.WriteLine($"[{++_done}/{_total}] {trial.Runtime.Name} {trial.Workload}{Point(trial)} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
     }
 }

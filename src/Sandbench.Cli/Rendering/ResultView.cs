@@ -30,10 +30,11 @@ internal static class ResultView
         var phases = RunAnalysis.PhaseBreakdowns(trials);
         var boot = RunAnalysis.Boot(trials);
         var bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
+        var warm = RunAnalysis.Warm(trials, store.Histograms);
         var host = RunAnalysis.Host(store.HostMetrics(run.Id));
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, host },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, host },
                 JsonOutput.Options));
             return;
         }
@@ -48,6 +49,7 @@ internal static class ResultView
         PrintPhases(phases, "cold-start phases");
         if (boot.Count > 0) BootView.Print(boot);
         PrintPhases(bootPhases, "boot phases");
+        if (warm.Count > 0) WarmView.Print(warm);
         if (host.Count > 0) HostView.Print(host);
     }
 

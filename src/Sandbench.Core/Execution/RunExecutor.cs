@@ -103,7 +103,12 @@ public sealed class RunExecutor(
                 foreach (var (k, v) in trial.Swept) parameters[k] = v;
                 var record = new TrialRecord(run.Id, trial.Spec.Type, trial.Runtime.Name, trial.Workload, parameters,
                     trial.Iteration, trial.Warmup, outcome.Status, outcome.Error, outcome.Readiness, outcome.ReadinessResolutionNs,
-                    started, origin, outcome.Phases, outcome.Samples) { Resources = outcome.Resources };
+                    started, origin, outcome.Phases, outcome.Samples)
+                {
+                    Resources = outcome.Resources,
+                    Histograms = outcome.Histograms,
+                    Seconds = outcome.Seconds,
+                };
                 store.AppendTrial(record);
                 done++;
                 if (outcome.Status != TrialStatus.Ok) failed++;
@@ -130,26 +135,33 @@ public sealed class RunExecutor(
 
     /// <summary>
     /// Trials in run order. Warm-ups of each runtime come first; measured iterations then go
-    /// round-robin over runtimes (interleaved) or runtime by runtime (sequential).
+    /// round-robin over runtimes (interleaved) or runtime by runtime (sequential). A warm section's
+    /// rates are a further dimension: interleaved, each iteration goes over every rate, and at each rate
+    /// over every runtime; sequential, each runtime runs all iterations of one rate, then the next rate.
     /// </summary>
     public static IEnumerable<TrialPlan> Expand(Plan plan, IReadOnlyList<RuntimeProfile> runtimes)
     {
         foreach (var e in plan.Experiments)
         {
             var variants = e.Variants(runtimes);
+            // A warm section runs every runtime at every rate; other sections have one point (no rate).
+            IReadOnlyList<double?> rates = e.Load is { Rates.Count: > 0 } load ? [.. load.Rates.Select(r => (double?)r)] : [null];
             foreach (var w in plan.Workloads)
             {
                 if (e.Order == TrialOrder.Sequential)
                 {
                     foreach (var (r, swept) in variants)
-                        for (int i = 0; i < e.Warmup + e.Iterations; i++)
-                            yield return new TrialPlan(e, r, w, i < e.Warmup ? i : i - e.Warmup, i < e.Warmup) { Swept = swept };
+                        foreach (var rate in rates)
+                            for (int i = 0; i < e.Warmup + e.Iterations; i++)
+                                yield return new TrialPlan(e, r, w, i < e.Warmup ? i : i - e.Warmup, i < e.Warmup) { Swept = swept, Rate = rate };
                     continue;
                 }
                 for (int i = 0; i < e.Warmup; i++)
-                    foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, true) { Swept = swept };
+                    foreach (var rate in rates)
+                        foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, true) { Swept = swept, Rate = rate };
                 for (int i = 0; i < e.Iterations; i++)
-                    foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, false) { Swept = swept };
+                    foreach (var rate in rates)
+                        foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, false) { Swept = swept, Rate = rate };
             }
         }
     }

@@ -24,6 +24,9 @@ public sealed record TrialPlan(ExperimentSpec Spec, RuntimeProfile Runtime, stri
     /// <summary>The swept option values this trial runs with (empty without a sweep).</summary>
     public IReadOnlyDictionary<string, string> Swept { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The open-loop rate of this trial in requests per second (warm: one trial per rate of the section); null otherwise.</summary>
+    public double? Rate { get; init; }
+
     /// <summary>The runtime of the plan this trial's runtime variant comes from.</summary>
     public string BaseRuntime => Runtime.Name.Split('@')[0];
 }
@@ -49,12 +52,18 @@ public sealed record TrialOutcome(
 {
     /// <summary>Memory and CPU of the sandbox's processes over time, when the experiment sampled them.</summary>
     public IReadOnlyList<ResourceSample> Resources { get; init; } = [];
+
+    /// <summary>Latency distributions, encoded, when the experiment loaded the sandbox.</summary>
+    public IReadOnlyList<EncodedHistogram> Histograms { get; init; } = [];
+
+    /// <summary>The load's per-second series, when the experiment loaded the sandbox.</summary>
+    public IReadOnlyList<LoadSecond> Seconds { get; init; } = [];
 }
 
 /// <summary>The one table of experiments.</summary>
 public static class ExperimentRegistry
 {
-    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment()];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
 

@@ -10,13 +10,17 @@ internal static class Teardown
     /// Disposes <paramref name="sandbox"/> (when there is one); a failed teardown fails an ok trial and is
     /// added to the reason of any trial. Returns the trial's status and error after that.
     /// </summary>
-    public static async Task<(TrialStatus Status, string? Error)> EndAsync(ISandbox? sandbox, TrialStatus status, string? error)
+    public static Task<(TrialStatus Status, string? Error)> EndAsync(ISandbox? sandbox, TrialStatus status, string? error) =>
+        EndAsync(sandbox, () => sandbox?.Diagnose() ?? "", status, error);
+
+    /// <summary>The same for anything a trial started and must dispose (a sandbox, or what stands in front of one).</summary>
+    public static async Task<(TrialStatus Status, string? Error)> EndAsync(IAsyncDisposable? started, Func<string> diagnose, TrialStatus status, string? error)
     {
-        if (sandbox is null) return (status, error);
-        if (status != TrialStatus.Ok && sandbox.Diagnose() is { Length: > 0 } said) error += $" [{said}]";
+        if (started is null) return (status, error);
+        if (status != TrialStatus.Ok && diagnose() is { Length: > 0 } said) error += $" [{said}]";
         try
         {
-            await sandbox.DisposeAsync().ConfigureAwait(false);
+            await started.DisposeAsync().ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {

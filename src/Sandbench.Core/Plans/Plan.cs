@@ -49,6 +49,9 @@ public sealed record ExperimentSpec(
     /// <summary>How often the resources (memory, CPU) of a sandbox's processes are read, where the experiment samples them.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>What a warm section loads the sandbox with; null for other experiments.</summary>
+    public LoadSpec? Load { get; init; }
+
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
 
@@ -69,6 +72,28 @@ public sealed record ExperimentSpec(
     public static ExperimentSpec ColdStartDefaults { get; } = new(
         "coldstart", 20, 2, TimeSpan.FromSeconds(30), ReadinessMethod.Auto,
         TimeSpan.FromMicroseconds(100), TrialOrder.Interleaved);
+}
+
+/// <summary>
+/// The load of a warm section. Open loop: one trial per rate, request i due at t0 + i/rate on one of
+/// <see cref="Connections"/> keep-alive connections. Closed loop (no rates): <see cref="Concurrency"/>
+/// connections, each sending its next request when the previous response ends.
+/// </summary>
+/// <param name="Rates">Requests per second, one trial each; empty for closed loop.</param>
+/// <param name="Concurrency">Closed loop: connections; null for open loop.</param>
+/// <param name="Duration">How long measured requests are started.</param>
+/// <param name="Connections">Open loop: connections.</param>
+/// <param name="WarmupDuration">Load at the same rate (or concurrency) before the measured window, not measured; zero: none.</param>
+/// <param name="StartTimeout">How long the sandbox may take to start and answer its first request.</param>
+public sealed record LoadSpec(
+    IReadOnlyList<double> Rates,
+    int? Concurrency,
+    TimeSpan Duration,
+    int Connections,
+    TimeSpan WarmupDuration,
+    TimeSpan StartTimeout)
+{
+    public static LoadSpec Defaults { get; } = new([], null, TimeSpan.FromSeconds(10), 32, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60));
 }
 
 /// <summary>The names a plan may use, supplied by the registries of the layers that own them.</summary>

@@ -204,14 +204,18 @@ public static partial class PlanLoader
             r.Error(node, path, $"expected a mapping with 'type', got {YamlReader.Describe(node)}");
             return null;
         }
-        var keys = r.Keys(map, path, ExperimentKeys);
+        // The type decides which keys the section takes, so it is looked at before the keys are checked.
+        bool warm = map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode { Value: "type" }).Value is YamlScalarNode { Value: WarmType };
+        var keys = warm
+            ? r.Keys(map, path, WarmSectionKeys, NotForWarm)
+            : r.Keys(map, path, ExperimentKeys, WarmOnly);
         string? type = r.String(keys, "type", path, required: true);
         if (type is not null && !catalog.Experiments.Contains(type))
         {
             r.Error(keys["type"], YamlReader.Join(path, "type"), $"unknown experiment '{type}' (valid: {string.Join(", ", catalog.Experiments)})");
             type = null;
         }
-        var d = ExperimentSpec.ColdStartDefaults;
+        var d = warm ? WarmDefaults : ExperimentSpec.ColdStartDefaults;
         int? iterations = r.Int(keys, "iterations", path, 1, 100_000);
         int? warmup = r.Int(keys, "warmup", path, 0, 10_000);
         var timeout = r.Duration(keys, "timeout", path, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
@@ -220,12 +224,14 @@ public static partial class PlanLoader
         var order = r.Enum(keys, "order", path, OrderNames);
         var sampling = r.Duration(keys, "sample-interval", path, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         var sweep = ReadSweep(r, keys, YamlReader.Join(path, "sweep"), catalog, runtimes);
+        var load = warm ? ReadLoad(r, keys, path, map) : null;
         if (type is null) return null;
         return new ExperimentSpec(type, iterations ?? d.Iterations, warmup ?? d.Warmup, timeout ?? d.Timeout,
             readiness ?? d.Readiness, spacing ?? d.RetrySpacing, order ?? d.Order)
         {
             Sweep = sweep,
             SampleInterval = sampling ?? d.SampleInterval,
+            Load = load,
         };
     }
 

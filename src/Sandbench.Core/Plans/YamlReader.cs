@@ -21,7 +21,9 @@ internal sealed class YamlReader(string source)
     }
 
     /// <summary>Reports keys that are not in <paramref name="allowed"/>; returns the mapping's entries by key.</summary>
-    public Dictionary<string, YamlNode> Keys(YamlMappingNode map, string path, IReadOnlyCollection<string> allowed)
+    /// <param name="misplaced">Keys that belong elsewhere (another experiment type), with what to say instead of "unknown key".</param>
+    public Dictionary<string, YamlNode> Keys(YamlMappingNode map, string path, IReadOnlyCollection<string> allowed,
+        IReadOnlyDictionary<string, string>? misplaced = null)
     {
         var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         foreach (var (k, v) in map.Children)
@@ -32,7 +34,9 @@ internal sealed class YamlReader(string source)
                 continue;
             }
             string keyPath = Join(path, key);
-            if (!allowed.Contains(key))
+            if (!allowed.Contains(key) && misplaced?.GetValueOrDefault(key) is { } why)
+                Error(k, keyPath, why);
+            else if (!allowed.Contains(key))
                 Error(k, keyPath, $"unknown key '{key}' (valid: {string.Join(", ", allowed)})");
             else if (!result.TryAdd(key, v))
                 Error(k, keyPath, "given twice");
@@ -75,8 +79,40 @@ internal sealed class YamlReader(string source)
             Error(node, Join(path, key), $"must be from {Durations.Format(min)} to {Durations.Format(max)}, got {s}");
             return null;
         }
-        Error(node, Join(path, key), $"expected a duration such as 100us, 20ms or 30s, got {Describe(node)}");
+        if (node is YamlScalarNode { Value: { } neg } && neg.TrimStart().StartsWith('-') && Durations.TryParse(neg.TrimStart()[1..], out _))
+            Error(node, Join(path, key), $"must not be negative (from {Durations.Format(min)} to {Durations.Format(max)}), got {neg}");
+        else Error(node, Join(path, key), $"expected a duration such as 100us, 20ms or 30s, got {Describe(node)}");
         return null;
+    }
+
+    /// <summary>A list of numbers (or one number) each above 0 and at most <paramref name="max"/>; null when absent.</summary>
+    public List<double>? PositiveNumbers(Dictionary<string, YamlNode> keys, string key, string path, double max, string unit)
+    {
+        if (!keys.TryGetValue(key, out var node)) return null;
+        IReadOnlyList<YamlNode> items = node switch
+        {
+            YamlScalarNode => [node],
+            YamlSequenceNode { Children.Count: > 0 } seq => [.. seq.Children],
+            _ => [],
+        };
+        if (items.Count == 0)
+        {
+            Error(node, Join(path, key), $"expected a number or a non-empty list of numbers ({unit}), got {Describe(node)}");
+            return null;
+        }
+        var list = new List<double>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            string at = node is YamlSequenceNode ? $"{Join(path, key)}[{i}]" : Join(path, key);
+            if (items[i] is YamlScalarNode { Value: { } s }
+                && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v))
+            {
+                if (v > 0 && v <= max) list.Add(v);
+                else Error(items[i], at, string.Create(CultureInfo.InvariantCulture, $"must be above 0 and at most {max} {unit}, got {s}"));
+            }
+            else Error(items[i], at, $"expected a number ({unit}), got {Describe(items[i])}");
+        }
+        return list;
     }
 
     public T? Enum<T>(Dictionary<string, YamlNode> keys, string key, string path, IReadOnlyDictionary<string, T> values)

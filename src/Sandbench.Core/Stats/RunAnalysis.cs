@@ -49,7 +49,7 @@ public sealed record PhaseBreakdown(string Runtime, string Workload, IReadOnlyLi
 public sealed record PhaseStat(string Name, int N, double MedianFromSpawnMs, double MedianStepMs);
 
 /// <summary>Turns stored trials into the tables <c>show</c> prints. Warm-ups and failed trials never enter statistics.</summary>
-public static class RunAnalysis
+public static partial class RunAnalysis
 {
     /// <summary>Rank of a phase in the order phases usually happen (unknown names last); orders table rows.</summary>
     public static int CanonicalRank(string phase) => Array.IndexOf(Canonical, phase) is var i and >= 0 ? i : Canonical.Length;

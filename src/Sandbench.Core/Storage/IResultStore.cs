@@ -30,7 +30,22 @@ public interface IResultStore : IDisposable
 
     /// <summary>The resource samples of one trial, in time order.</summary>
     IReadOnlyList<ResourceSample> Resources(long trialId);
+
+    /// <summary>The encoded latency histograms of one trial (stored with it), by metric name.</summary>
+    IReadOnlyList<EncodedHistogram> Histograms(long trialId);
+
+    /// <summary>The per-second series of one trial's load (stored with it), in second order.</summary>
+    IReadOnlyList<LoadSecond> LoadSeconds(long trialId);
 }
+
+/// <summary>A distribution in HdrHistogram's standard compressed encoding (V2, zlib), decodable by any HdrHistogram library.</summary>
+/// <param name="Metric">What it holds and in which unit, e.g. <c>corrected_us</c>.</param>
+public sealed record EncodedHistogram(string Metric, byte[] Data);
+
+/// <summary>One second of a load window: requests due (or sent, in closed loop) in it and what became of them.</summary>
+/// <param name="Second">Seconds since the load started (0-based).</param>
+/// <param name="P50Ns">Median corrected latency of the requests completed from this second (2 significant digits); null when none.</param>
+public sealed record LoadSecond(int Second, long Completed, long Errors, long Late, long Dropped, long? P50Ns, long? P99Ns);
 
 /// <summary>One reading of the host during a run.</summary>
 /// <param name="TNs">Absolute monotonic nanoseconds (the clock of trials' origins, so readings join to trials by time).</param>
@@ -108,6 +123,12 @@ public sealed record TrialRecord(
 
     /// <summary>Memory and CPU of the sandbox's processes sampled over time (appended with the trial; not read back with it).</summary>
     public IReadOnlyList<ResourceSample> Resources { get; init; } = [];
+
+    /// <summary>Latency distributions of the trial (appended with it; read back with <see cref="IResultStore.Histograms"/>).</summary>
+    public IReadOnlyList<EncodedHistogram> Histograms { get; init; } = [];
+
+    /// <summary>Per-second series of the trial's load (appended with it; read back with <see cref="IResultStore.LoadSeconds"/>).</summary>
+    public IReadOnlyList<LoadSecond> Seconds { get; init; } = [];
 
     public double? Sample(string metric) =>
         Samples.Where(s => s.Key == metric).Select(s => (double?)s.Value).FirstOrDefault();

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Sandbench.Core.Stats;
+using Spectre.Console;
+
+namespace Sandbench.Cli.Rendering;
+
+/// <summary>The warm table: per runtime and rate, target and achieved rate, corrected and uncorrected latency, what went wrong.</summary>
+internal static class WarmView
+{
+    public static void Print(IReadOnlyList<WarmResult> results)
+    {
+        var table = new Table().Title("warm: latency under load (ms; all requests of the trials pooled)");
+        foreach (var c in new[] { "runtime", "load", "n", "req/s", "p50", "p99", "p99.9", "unc. p50", "unc. p99", "requests", "errors", "late", "dropped", "CPU", "RSS MiB", "failed" })
+            table.AddColumn(new TableColumn(c) { Alignment = c is "runtime" or "load" ? Justify.Left : Justify.Right });
+        foreach (var r in results)
+        {
+            string load = r.Mode == "open" ? string.Create(CultureInfo.InvariantCulture, $"{r.TargetRate:0.###} req/s")
+                : string.Create(CultureInfo.InvariantCulture, $"closed ×{r.Concurrency}");
+            table.AddRow(
+                Markup.Escape(r.Runtime), Markup.Escape(load), N(r.N),
+                r.AchievedRate is { } a ? Rate(a, r.TargetRate) : "–",
+                Ms(r.Corrected?.P50), Ms(r.Corrected?.P99), Ms(r.Corrected?.P999),
+                Ms(r.Uncorrected?.P50), Ms(r.Uncorrected?.P99),
+                N(r.Completed), Warn(r.Errors), Warn(r.Late), Warn(r.Dropped),
+                r.CpuCores is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "–",
+                r.RssPeakMiB is { } rss ? rss.ToString(rss >= 100 ? "0.0" : "0.00", CultureInfo.InvariantCulture) : "–",
+                r.Failed == 0 ? "0" : $"[red]{r.Failed}[/]");
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]req/s: achieved; p50/p99/p99.9: corrected, from each request's due time (open loop: t0 + i/rate), so a stall counts for every request it delayed; " +
+            "unc.: uncorrected, from the actual send; late: sent after its due time because every connection was busy; dropped: never sent (waited past the timeout or the end); " +
+            "CPU: cores the sandbox's processes used during the window; RSS: peak of their total[/]");
+        foreach (var r in results.Where(r => r.FailureReasons.Count > 0))
+            foreach (var e in r.FailureReasons) AnsiConsole.MarkupLineInterpolated($"[red]{r.Runtime}[/]: {e}");
+    }
+
+    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Warn(long n) => n == 0 ? "0" : $"[yellow]{N(n)}[/]";
+
+    /// <summary>The achieved rate, in yellow when it fell more than 1% short of the target.</summary>
+    private static string Rate(double achieved, double? target)
+    {
+        string text = achieved.ToString("0.0", CultureInfo.InvariantCulture);
+        return target is { } t && achieved < t * 0.99 ? $"[yellow]{text}[/]" : text;
+    }
+
+    private static string Ms(double? ms) => ms is { } v ? v.ToString(v >= 100 ? "0.0" : v >= 10 ? "0.00" : "0.000", CultureInfo.InvariantCulture) : "–";
+}
