@@ -24,6 +24,8 @@ public static class FigureRegistry
         new SweepLineFigure("memory", "memory", "guest memory size", "guest memory (MiB)", "plans/vm-memory.yaml"),
         new SweepLineFigure("initrd-padding", "initrd", "initramfs size", "initramfs size (MiB)", "plans/vm-initrd.yaml", "initrd_bytes", 1.0 / (1 << 20)),
         new SweepLineFigure("vcpus", "vcpus", "vCPU count", "vCPUs", "plans/vm-vcpus.yaml"),
+        new WarmPercentilesFigure(),
+        new WarmOverTimeFigure(),
         new MemoryPerSandboxFigure(),
         new MemoryOverTimeFigure(),
         new HostCpuFigure(),

@@ -10,12 +10,12 @@ namespace Sandbench.Report;
 /// </summary>
 public sealed class ReportData
 {
-    private readonly Func<long, IReadOnlyList<ResourceSample>> _resources;
+    private readonly IResultStore _store;
 
-    public ReportData(IReadOnlyList<RunData> runs, Func<long, IReadOnlyList<ResourceSample>> resources)
+    private ReportData(IReadOnlyList<RunData> runs, IResultStore store)
     {
         Runs = runs;
-        _resources = resources;
+        _store = store;
     }
 
     public IReadOnlyList<RunData> Runs { get; }
@@ -27,21 +27,28 @@ public sealed class ReportData
     public string Label(RunData run, string runtime) => MultiRun ? $"{runtime} · {run.Info.Id}" : runtime;
 
     /// <summary>The memory readings of one trial, from the store (read on demand: only the trials a figure draws).</summary>
-    public IReadOnlyList<ResourceSample> Resources(long trialId) => _resources(trialId);
+    public IReadOnlyList<ResourceSample> Resources(long trialId) => _store.Resources(trialId);
+
+    /// <summary>The encoded latency histograms of one trial, from the store.</summary>
+    public IReadOnlyList<EncodedHistogram> Histograms(long trialId) => _store.Histograms(trialId);
+
+    /// <summary>The per-second load series of one trial, from the store.</summary>
+    public IReadOnlyList<LoadSecond> LoadSeconds(long trialId) => _store.LoadSeconds(trialId);
 
     /// <summary>Reads the given runs from the store and analyses them.</summary>
     public static ReportData Load(IResultStore store, IReadOnlyList<RunInfo> runs)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return new ReportData([.. runs.Select(r => RunData.From(r, store.Trials(r.Id), store.Environment(r.Id), store.HostMetrics(r.Id)))],
-            store.Resources);
+        return new ReportData([.. runs.Select(r => RunData.From(r, store.Trials(r.Id), store.Environment(r.Id), store.HostMetrics(r.Id), store.Histograms))],
+            store);
     }
 }
 
 /// <summary>One run and its statistics.</summary>
 public sealed class RunData
 {
-    private RunData(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host)
+    private RunData(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host,
+        Func<long, IReadOnlyList<EncodedHistogram>> histograms)
     {
         Info = info;
         Trials = trials;
@@ -51,6 +58,7 @@ public sealed class RunData
         ColdStartPhases = RunAnalysis.PhaseBreakdowns(trials);
         Boot = RunAnalysis.Boot(trials);
         BootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
+        Warm = RunAnalysis.Warm(trials, histograms);
         HostStats = RunAnalysis.Host(host);
     }
 
@@ -62,8 +70,10 @@ public sealed class RunData
     public IReadOnlyList<PhaseBreakdown> ColdStartPhases { get; }
     public IReadOnlyList<BootResult> Boot { get; }
     public IReadOnlyList<PhaseBreakdown> BootPhases { get; }
+    public IReadOnlyList<WarmResult> Warm { get; }
     public IReadOnlyList<HostStat> HostStats { get; }
 
-    public static RunData From(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host) =>
-        new(info, trials, environment, host);
+    public static RunData From(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host,
+        Func<long, IReadOnlyList<EncodedHistogram>> histograms) =>
+        new(info, trials, environment, host, histograms);
 }

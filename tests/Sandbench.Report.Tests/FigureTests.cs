@@ -206,6 +206,40 @@ public sealed class FigureTests : IDisposable
     }
 
     [Fact]
+    public void WarmPercentiles_HdrHistogramSpectrumOfThePooledTrials()
+    {
+        ReportSeed.WarmRun(_r.Store, "dddd4444");
+        var data = _r.Load("dddd4444");
+
+        var result = Build("warm-percentiles", data);
+
+        var lines = result.Plot!.GetPlottables<Scatter>().ToList();
+        Assert.Equal(["process 1000 req/s corrected", "process 1000 req/s uncorrected", "runc 1000 req/s corrected", "runc 1000 req/s uncorrected"],
+            lines.Select(l => l.LegendText));
+        var spectrum = lines[0].Data.GetScatterPoints();
+        Assert.Equal((0.0, 0.1), (spectrum[0].X, spectrum[0].Y)); // q = 0: the fastest request, 100 µs
+        Assert.All(spectrum.Zip(spectrum.Skip(1)), p => Assert.True(p.Second.X > p.First.X && p.Second.Y >= p.First.Y));
+        // The median the warm table prints sits at 1/(1−0.5) = 2.
+        var row = data.Runs[0].Warm[0];
+        Assert.Equal(row.Corrected!.P50, spectrum.Single(p => Math.Abs(p.X - Math.Log10(2)) < 1e-9).Y, 9);
+        Assert.Contains("process 1000 req/s 3003", result.Caption, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WarmOverTime_PerSecondSeriesOfTheMedianTrial()
+    {
+        ReportSeed.WarmRun(_r.Store, "dddd4444");
+        var data = _r.Load("dddd4444");
+
+        var lines = Build("warm-over-time", data).Plot!.GetPlottables<Scatter>().ToList();
+
+        Assert.Equal("runc 1000 req/s p99", lines[2].LegendText);
+        var p99 = lines[2].Data.GetScatterPoints();
+        Assert.Equal([0.0, 1, 2, 3, 4], p99.Select(p => p.X));
+        Assert.Equal(150 + 990 + 0 + 1, p99[0].Y * 1000, 6); // iteration 1 has the median p99
+    }
+
+    [Fact]
     public void Figures_WithoutTheirData_AreSkippedWithAReason()
     {
         ReportSeed.SweepRun(_r.Store, "bbbb2222", "memory", ["128", "512"]);

@@ -99,6 +99,19 @@ public sealed class ReportBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Html_WarmRun_HasTheWarmTableAndItsFigures()
+    {
+        ReportSeed.WarmRun(_r.Store, "dddd4444");
+
+        var outcome = Write("dddd4444");
+        string html = File.ReadAllText(outcome.HtmlPath);
+
+        Assert.Equal(["warm-percentiles", "warm-over-time"], outcome.Figures.Select(f => f.Name));
+        Assert.Contains("<caption>warm: latency under load (ms; all requests of the trials pooled)</caption>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>runc</td><td>1000 req/s</td><td class=\"num\">3</td><td class=\"num\">1000.2</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Html_TwoRuns_ComparesThem()
     {
         ReportSeed.FullRun(_r.Store, "aaaa1111");

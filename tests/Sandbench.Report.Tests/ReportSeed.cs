@@ -68,6 +68,35 @@ public static class ReportSeed
         store.FinishRun(id, RunStatus.Completed, T0.AddMinutes(5));
     }
 
+    /// <summary>Warm windows at 1000 req/s on process and runc, 3 each: histograms of known values and a per-second series.</summary>
+    public static void WarmRun(SqliteResultStore store, string id)
+    {
+        store.BeginRun(Run(id, "report-warm"), new Dictionary<string, string>());
+        foreach (var (runtime, baseUs) in new[] { ("process", 100L), ("runc", 150L) })
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var corrected = new HdrHistogram.LongHistogram(3_600_000_000L, 3);
+                var uncorrected = new HdrHistogram.LongHistogram(3_600_000_000L, 3);
+                for (long v = 0; v < 1000; v++)
+                {
+                    corrected.RecordValue(baseUs + v + i * 10);
+                    uncorrected.RecordValue(baseUs + v / 2);
+                }
+                corrected.RecordValue(50_000);
+                var parameters = new Dictionary<string, string> { ["mode"] = "open", ["rate"] = "1000" };
+                store.AppendTrial(new TrialRecord(id, "warm", runtime, "hello", parameters, i, false, TrialStatus.Ok, null, "socket", 0, T0, 0,
+                    [new("spawn", 0)],
+                    [new("completed", 1001), new("achieved_rate", 1000.2), new("corrected_p99_ns", (1000 + baseUs + i * 10) * 1000.0)])
+                {
+                    Histograms = [new("corrected_us", Sandbench.Load.HistogramCodec.Encode(corrected)), new("uncorrected_us", Sandbench.Load.HistogramCodec.Encode(uncorrected))],
+                    Seconds = [.. Enumerable.Range(0, 5).Select(s => new LoadSecond(s, 200, 0, 0, 0, (baseUs + 500 + i) * 1000L, (baseUs + 990 + s + i) * 1000L))],
+                });
+            }
+        }
+        store.FinishRun(id, RunStatus.Completed, T0.AddMinutes(1));
+    }
+
     /// <summary>A run that was interrupted before its first trial ended.</summary>
     public static void EmptyRun(SqliteResultStore store, string id)
     {

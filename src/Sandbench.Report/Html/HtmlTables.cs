@@ -52,12 +52,31 @@ internal static class HtmlTables
             Errors(h, run.Boot.SelectMany(r => r.Errors.Select(e => (r.Runtime, e))));
         }
         Phases(h, run.BootPhases, "boot phases" + of);
+        if (run.Warm.Count > 0) Warm(h, run.Warm, of);
         if (run.HostStats.Count > 0)
         {
             Table(h, "host during the run (read every second)" + of, ["metric", "n", "mean", "min", "max"],
                 run.HostStats.Select(s => new[] { s.Metric, Inv($"{s.N}"), Host(s.Metric, s.Mean), Host(s.Metric, s.Min), Host(s.Metric, s.Max) }),
                 numeric: [1, 2, 3, 4]);
         }
+    }
+
+    private static void Warm(StringBuilder h, IReadOnlyList<WarmResult> rows, string of)
+    {
+        static string Ms(double? ms) => ms is { } v ? v.ToString(v >= 100 ? "0.0" : v >= 10 ? "0.00" : "0.000", CultureInfo.InvariantCulture) : "–";
+        Table(h, "warm: latency under load (ms; all requests of the trials pooled)" + of,
+            ["runtime", "load", "n", "req/s", "p50", "p99", "p99.9", "unc. p50", "unc. p99", "requests", "errors", "late", "dropped", "CPU", "RSS MiB", "failed"],
+            rows.Select(r => new[]
+            {
+                r.Runtime, Figures.WarmRows.Load(r), Inv($"{r.N}"), r.AchievedRate is { } a ? Inv($"{a:0.0}") : "–",
+                Ms(r.Corrected?.P50), Ms(r.Corrected?.P99), Ms(r.Corrected?.P999), Ms(r.Uncorrected?.P50), Ms(r.Uncorrected?.P99),
+                Inv($"{r.Completed}"), Inv($"{r.Errors}"), Inv($"{r.Late}"), Inv($"{r.Dropped}"),
+                r.CpuCores is { } cpu ? Inv($"{cpu:0.00}") : "–", r.RssPeakMiB is { } rss ? F(rss) : "–", Inv($"{r.Failed}"),
+            }), numeric: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+        h.Append("<p class=\"note\">req/s: achieved; p50/p99/p99.9: corrected, from each request's due time (open loop: t0 + i/rate), so a stall counts for every request it delayed; "
+            + "unc.: uncorrected, from the actual send; late: sent after its due time because every connection was busy; dropped: never sent (waited past the timeout or the end); "
+            + "CPU: cores the sandbox's processes used during the window; RSS: peak of their total</p>\n");
+        Errors(h, rows.SelectMany(r => r.FailureReasons.Select(e => (r.Runtime, e))));
     }
 
     public static void Comparison(StringBuilder h, RunData a, RunData b, IReadOnlyList<MetricComparison> rows)
