@@ -21,9 +21,9 @@ internal static class ReportCommand
             string path = r.GetValue(db)!;
             if (!File.Exists(path)) throw new SandbenchException($"{path}: no results file here (use --db, or 'sandbench run' first)");
             string dir = r.GetValue(output)!;
-            ReportBuilder.PrepareOutput(dir);
             using var store = App.OpenStore(path);
             var chosen = Resolve(store, path, r.GetValue(runs) ?? []);
+            ReportBuilder.PrepareOutput(dir);
             var data = ReportData.Load(store, chosen);
             try
             {
