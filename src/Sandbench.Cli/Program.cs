@@ -24,6 +24,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     CompareCommand.Build(),
     ExportCommand.Build(),
     ReportCommand.Build(),
+    SinkCommand.Build(app),
 };
 
 var parse = root.Parse(args);

@@ -18,6 +18,7 @@ internal sealed class Connection(RunContext run)
     private int _timedOut;
     private readonly HdrHistogram.LongHistogram _thisSecond = SecondBuckets.NewHistogram();
     private int _second;
+    private readonly IRequestSource _requests = run.NewRequestSource();
 
     public WorkerStats Stats { get; } = new();
 
@@ -140,9 +141,9 @@ internal sealed class Connection(RunContext run)
             Volatile.Write(ref stats.Sent, stats.Sent + 1); // one writer; the progress line reads it
             if (run.OpenLoop) WorkerStats.Record(stats.Lag, run.Micros(sent - dueAt));
             var socket = _socket!;
-            var request = run.Request;
+            var request = _requests.Next(sent);
             for (int off = 0; off < request.Length;)
-                off += await socket.SendAsync(request.AsMemory(off), SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+                off += await socket.SendAsync(request[off..], SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
             // Sends and receives take no token: timeouts and interruption end them by closing the socket, which costs nothing per request.
             _parser.Reset();
             long first = 0;
@@ -227,7 +228,7 @@ internal sealed class Connection(RunContext run)
 }
 
 /// <summary>What every connection of one run shares (read-only while it lasts, except the buckets).</summary>
-internal sealed class RunContext(LoadOptions options, IPEndPoint endpoint, SecondBuckets buckets)
+internal sealed class RunContext(LoadOptions options, IPEndPoint endpoint, SecondBuckets buckets, Func<IRequestSource> requests)
 {
     private readonly double _microsPerTick = 1_000_000.0 / Stopwatch.Frequency;
 
@@ -246,7 +247,10 @@ internal sealed class RunContext(LoadOptions options, IPEndPoint endpoint, Secon
 
     /// <summary>How late a request due before the end may still be sent after it: 10 ms.</summary>
     public static long EndGraceTicks { get; } = Stopwatch.Frequency / 100;
-    public byte[] Request { get; } = options.RequestBytes();
+
+    /// <summary>What the next connection sends (one source per connection).</summary>
+    public IRequestSource NewRequestSource() => requests();
+
     public long Start => Schedule.Start;
     public long End { get; private set; }
     public long TimeoutTicks { get; } = (long)(options.Timeout.TotalSeconds * Stopwatch.Frequency);

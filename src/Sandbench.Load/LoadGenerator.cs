@@ -16,6 +16,9 @@ public sealed class LoadGenerator(LoadOptions options)
     /// <summary>Called about once a second while the run lasts, from a timer thread.</summary>
     public Action<LoadProgress>? Progress { get; init; }
 
+    /// <summary>Wall-clock time, only for the CloudEvents <c>time</c> attribute (durations use the monotonic clock).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     static LoadGenerator()
     {
         // Socket completions run their continuation on the epoll thread instead of a hop through the
@@ -34,7 +37,8 @@ public sealed class LoadGenerator(LoadOptions options)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         int seconds = (int)Math.Ceiling(options.Duration.TotalSeconds);
         var buckets = new SecondBuckets(seconds);
-        var run = new RunContext(options, endpoint, buckets);
+        var events = options.CloudEvents is null ? null : await CloudEvents.EventTemplate.BuildAsync(options, Time).ConfigureAwait(false);
+        var run = new RunContext(options, endpoint, buckets, RequestSources.For(options, events));
         var connections = Enumerable.Range(0, options.Connections).Select(_ => new Connection(run)).ToArray();
         using (var connectLimit = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
         {
@@ -120,6 +124,8 @@ public sealed class LoadGenerator(LoadOptions options)
         {
             Mode = options.Rate is null ? "closed" : "open",
             Target = options.Target.ToString(),
+            CloudEvents = options.CloudEvents is { } ce ? new CloudEventsSent(ce.Mode.ToString().ToLowerInvariant(), ce.Type, ce.Source,
+                [CloudEvents.EventAttributes.SentNs, CloudEvents.EventAttributes.Clock], CloudEvents.EventClock.Domain) : null,
             Connections = options.Connections,
             TargetRate = options.Rate,
             DurationSeconds = options.Duration.TotalSeconds,

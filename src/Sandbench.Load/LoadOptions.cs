@@ -29,6 +29,9 @@ public sealed record LoadOptions
 
     public byte[] Body { get; init; } = [];
 
+    /// <summary>Send each request as a CloudEvent (null: send the same plain request every time).</summary>
+    public CloudEvents.CloudEventOptions? CloudEvents { get; init; }
+
     /// <summary>Every problem with these options, one complete sentence each; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -49,11 +52,22 @@ public sealed record LoadOptions
             if (value.Any(c => c is '\r' or '\n' or >= (char)127))
                 problems.Add($"--header '{name}': the value must be printable ASCII on one line");
         }
+        if (CloudEvents is not null) problems.AddRange(CloudEvents.Validate(this));
         return problems;
     }
 
     /// <summary>The request every connection sends, as bytes on the wire.</summary>
     public byte[] RequestBytes()
+    {
+        var sb = RequestHead();
+        if (Body.Length > 0 || Method is "POST" or "PUT" or "PATCH")
+            sb.Append("Content-Length: ").Append(Body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        sb.Append("\r\n");
+        return [.. Encoding.ASCII.GetBytes(sb.ToString()), .. Body];
+    }
+
+    /// <summary>The request line, Host and the user's headers (less Content-Length), each ending in CRLF.</summary>
+    internal StringBuilder RequestHead()
     {
         var sb = new StringBuilder();
         sb.Append(Method).Append(' ').Append(Target.PathAndQuery).Append(" HTTP/1.1\r\n");
@@ -64,9 +78,6 @@ public sealed record LoadOptions
             if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) continue;
             sb.Append(name).Append(": ").Append(value).Append("\r\n");
         }
-        if (Body.Length > 0 || Method is "POST" or "PUT" or "PATCH")
-            sb.Append("Content-Length: ").Append(Body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
-        sb.Append("\r\n");
-        return [.. Encoding.ASCII.GetBytes(sb.ToString()), .. Body];
+        return sb;
     }
 }

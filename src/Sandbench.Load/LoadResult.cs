@@ -18,6 +18,9 @@ public sealed record LatencySummary(long N, double Mean, double StdDev, double P
 /// <summary>One second of the run: requests completed, failed, late and dropped that were due in it, and their corrected latency (ms).</summary>
 public sealed record SecondResult(int Second, long Completed, long Errors, long Late, long Dropped, double? P50, double? P99);
 
+/// <summary>What the events of a <c>--cloudevents</c> run carried: mode, type, source, and the extensions that time them.</summary>
+public sealed record CloudEventsSent(string Mode, string Type, string Source, IReadOnlyList<string> Extensions, string Clock);
+
 /// <summary>Counters while the run lasts, for the progress line.</summary>
 public sealed record LoadProgress(double ElapsedSeconds, long Sent, long Completed, long Errors, long Late, long Dropped);
 
@@ -30,6 +33,9 @@ public sealed record LoadResult
 {
     public required string Mode { get; init; }
     public required string Target { get; init; }
+
+    /// <summary>Set when every request was a CloudEvent.</summary>
+    public CloudEventsSent? CloudEvents { get; init; }
     public required int Connections { get; init; }
     public double? TargetRate { get; init; }
     public required double DurationSeconds { get; init; }

@@ -26,6 +26,8 @@ public static class FigureRegistry
         new SweepLineFigure("vcpus", "vcpus", "vCPU count", "vCPUs", "plans/vm-vcpus.yaml"),
         new WarmPercentilesFigure(),
         new WarmOverTimeFigure(),
+        new EventingPercentilesFigure(),
+        new EventingOverTimeFigure(),
         new MemoryPerSandboxFigure(),
         new MemoryOverTimeFigure(),
         new HostCpuFigure(),

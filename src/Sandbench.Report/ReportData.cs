@@ -32,6 +32,9 @@ public sealed class ReportData
     /// <summary>The encoded latency histograms of one trial, from the store.</summary>
     public IReadOnlyList<EncodedHistogram> Histograms(long trialId) => _store.Histograms(trialId);
 
+    /// <summary>The per-second series of one trial by metric (a CloudEvents sink's), from the store.</summary>
+    public IReadOnlyList<SeriesPoint> Series(long trialId) => _store.Series(trialId);
+
     /// <summary>The per-second load series of one trial, from the store.</summary>
     public IReadOnlyList<LoadSecond> LoadSeconds(long trialId) => _store.LoadSeconds(trialId);
 
@@ -59,6 +62,7 @@ public sealed class RunData
         Boot = RunAnalysis.Boot(trials);
         BootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
         Warm = RunAnalysis.Warm(trials, histograms);
+        Eventing = Sandbench.Core.Stats.Eventing.Of(trials);
         HostStats = RunAnalysis.Host(host);
     }
 
@@ -71,6 +75,7 @@ public sealed class RunData
     public IReadOnlyList<BootResult> Boot { get; }
     public IReadOnlyList<PhaseBreakdown> BootPhases { get; }
     public IReadOnlyList<WarmResult> Warm { get; }
+    public IReadOnlyList<EventingResult> Eventing { get; }
     public IReadOnlyList<HostStat> HostStats { get; }
 
     public static RunData From(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host,

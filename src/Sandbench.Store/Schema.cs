@@ -101,6 +101,16 @@ internal static class Schema
             PRIMARY KEY (trial_id, second)
         );
         """,
+        // v5 (eventing): per-second series of a trial by metric (e.g. events a CloudEvents sink received each second and their latency).
+        """
+        CREATE TABLE series (
+            trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+            metric   TEXT NOT NULL,
+            second   INTEGER NOT NULL,
+            value    REAL NOT NULL,
+            PRIMARY KEY (trial_id, metric, second)
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -162,6 +162,7 @@ public sealed partial class SqliteResultStore : IResultStore
 
             InsertResources(tx, id, trial.Resources);
             InsertLoad(tx, id, trial);
+            InsertSeries(tx, id, trial.Series);
             tx.Commit();
             return id;
         }

@@ -51,13 +51,15 @@ public sealed partial class CliTests(HelloServer hello) : IClassFixture<HelloSer
     {
         using var p = Start(hello.Url.ToString(), "--rate", "100", "--duration", "60s", "--json");
         var stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(10));
-        // The first progress line (after about 1 s) says requests are flowing.
-        var line = await p.StandardError.ReadLineAsync(limit.Token);
+        // The first progress line (after about 1 s) says requests are flowing; a busy host may take long to start the tool.
+        using var started = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        started.CancelAfter(TimeSpan.FromSeconds(60));
+        var line = await p.StandardError.ReadLineAsync(started.Token);
         Assert.StartsWith("[", line, StringComparison.Ordinal);
 
         Assert.Equal(0, Kill(p.Id, 2));
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(10));
         await p.WaitForExitAsync(limit.Token);
 
         Assert.Equal(130, p.ExitCode);

@@ -240,6 +240,24 @@ public sealed class FigureTests : IDisposable
     }
 
     [Fact]
+    public void EventingFigures_SpectrumOfTheSinkHistogramAndItsPerSecondSeries()
+    {
+        ReportSeed.EventingRun(_r.Store, "ffff6666");
+        var data = _r.Load("ffff6666");
+
+        var spectrum = Build("eventing-percentiles", data).Plot!.GetPlottables<Scatter>().Single();
+        var overTime = Build("eventing-over-time", data).Plot!.GetPlottables<Scatter>().ToList();
+
+        Assert.Equal("load to sink", spectrum.LegendText);
+        var points = spectrum.Data.GetScatterPoints();
+        Assert.Equal(0.0, points[0].X);
+        Assert.Equal(0.2, points[0].Y, 3); // the fastest event, 200 µs (to 3 significant digits, as recorded)
+        Assert.Equal(["load to sink p99", "load to sink p50"], overTime.Select(s => s.LegendText));
+        Assert.Equal([1.12, 1.14, 1.16, 1.18], overTime[0].Data.GetScatterPoints().Select(p => p.Y));
+        Assert.Null(Build("warm-percentiles", data).Plot);
+    }
+
+    [Fact]
     public void Figures_WithoutTheirData_AreSkippedWithAReason()
     {
         ReportSeed.SweepRun(_r.Store, "bbbb2222", "memory", ["128", "512"]);
@@ -254,6 +272,7 @@ public sealed class FigureTests : IDisposable
             results["vm-timeline-firmware"].SkipReason);
         Assert.Equal("no boot trial of run bbbb2222 has memory readings in the resources table", results["memory-over-time"].SkipReason);
         Assert.NotNull(results["vm-timeline"].Plot); // a run of sweep variants only still has a timeline: the first variant
+        Assert.Equal("no CloudEvents sink in run bbbb2222 ('sandbench sink' records one, fed by 'sandbench load --cloudevents')", results["eventing-percentiles"].SkipReason);
     }
 
     [Fact]

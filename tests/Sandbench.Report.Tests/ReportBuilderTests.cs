@@ -112,6 +112,18 @@ public sealed class ReportBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Html_SinkRun_HasTheEventingTable()
+    {
+        ReportSeed.EventingRun(_r.Store, "ffff6666");
+
+        var outcome = Write("ffff6666");
+        string html = File.ReadAllText(outcome.HtmlPath);
+
+        Assert.Equal(["eventing-percentiles", "eventing-over-time"], outcome.Figures.Select(f => f.Name));
+        Assert.Contains("<td>load to sink</td><td class=\"num\">1000</td><td class=\"num\">250.0</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Html_TwoRuns_ComparesThem()
     {
         ReportSeed.FullRun(_r.Store, "aaaa1111");

@@ -51,8 +51,10 @@ public sealed class LoadTests
         }
         using (var raw = TempDirectory.Raw(file))
         {
+            // Version 3: before load_seconds (v4) and series (v5).
             TempDirectory.Scalar(raw, "DROP TABLE load_seconds;");
-            TempDirectory.Scalar(raw, $"PRAGMA user_version = {SqliteResultStore.SchemaVersion - 1};");
+            TempDirectory.Scalar(raw, "DROP TABLE series;");
+            TempDirectory.Scalar(raw, "PRAGMA user_version = 3;");
         }
 
         using (var store = SqliteResultStore.Open(file))

@@ -17,6 +17,8 @@ internal static class LoadView
         string mode = r.Mode == "open" ? string.Create(Inv, $"open loop at {r.TargetRate:0.###} req/s") : "closed loop";
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(Inv,
             $"{r.Target}: {mode}, {r.Connections} connections, {r.DurationSeconds:0.###}s (ran {r.ElapsedSeconds:F2}s), timeout {r.TimeoutSeconds:0.###}s{(r.Interrupted ? ", INTERRUPTED" : "")}")));
+        if (r.CloudEvents is { } ce)
+            AnsiConsole.MarkupLine(Markup.Escape($"each request a CloudEvent, {ce.Mode} mode: type {ce.Type}, source {ce.Source}, send time in '{ce.Extensions[0]}' (CLOCK_MONOTONIC ns)"));
 
         var counts = new Table().AddColumns("scheduled", "sent", "completed", "errors", "late", "dropped", "achieved req/s", "bytes read");
         counts.AddRow(r.Scheduled?.ToString(Inv) ?? "-", N(r.Sent), N(r.Completed), N(r.Errors), N(r.Late), N(r.Dropped), r.AchievedRate.ToString("F1", Inv), N(r.BytesRead));

@@ -32,9 +32,10 @@ internal static class ResultView
         var bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
         var warm = RunAnalysis.Warm(trials, store.Histograms);
         var host = RunAnalysis.Host(store.HostMetrics(run.Id));
+        var eventing = Eventing.Of(trials);
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, host },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, host, eventing },
                 JsonOutput.Options));
             return;
         }
@@ -50,6 +51,7 @@ internal static class ResultView
         if (boot.Count > 0) BootView.Print(boot);
         PrintPhases(bootPhases, "boot phases");
         if (warm.Count > 0) WarmView.Print(warm);
+        if (eventing.Count > 0) SinkView.PrintStored(eventing);
         if (host.Count > 0) HostView.Print(host);
     }
 

@@ -36,7 +36,14 @@ public interface IResultStore : IDisposable
 
     /// <summary>The per-second series of one trial's load (stored with it), in second order.</summary>
     IReadOnlyList<LoadSecond> LoadSeconds(long trialId);
+
+    /// <summary>The per-second series of one trial (e.g. a CloudEvents sink's), by metric then second.</summary>
+    IReadOnlyList<SeriesPoint> Series(long trialId);
 }
+
+/// <summary>One value of a per-second series of a trial (e.g. events received in second 3).</summary>
+/// <param name="Second">Seconds since the trial's origin, counted from 0.</param>
+public sealed record SeriesPoint(string Metric, int Second, double Value);
 
 /// <summary>A distribution in HdrHistogram's standard compressed encoding (V2, zlib), decodable by any HdrHistogram library.</summary>
 /// <param name="Metric">What it holds and in which unit, e.g. <c>corrected_us</c>.</param>
@@ -129,6 +136,9 @@ public sealed record TrialRecord(
 
     /// <summary>Per-second series of the trial's load (appended with it; read back with <see cref="IResultStore.LoadSeconds"/>).</summary>
     public IReadOnlyList<LoadSecond> Seconds { get; init; } = [];
+
+    /// <summary>Per-second series by metric (appended with the trial; read back with <see cref="IResultStore.Series"/>).</summary>
+    public IReadOnlyList<SeriesPoint> Series { get; init; } = [];
 
     public double? Sample(string metric) =>
         Samples.Where(s => s.Key == metric).Select(s => (double?)s.Value).FirstOrDefault();

@@ -11,9 +11,6 @@ namespace Sandbench.Report.Figures;
 /// </summary>
 internal sealed class WarmPercentilesFigure : IFigure
 {
-    /// <summary>Percentile ticks per halving of the distance to 100%, as HdrHistogram's percentile output uses.</summary>
-    private const int TicksPerHalfDistance = 5;
-
     public string Name => "warm-percentiles";
 
     public string Title => "Warm latency by percentile";
@@ -30,20 +27,20 @@ internal sealed class WarmPercentilesFigure : IFigure
         }
         if (lines.Count == 0) return FigureResult.Skip(Skips.NoTrials(data, "warm", WarmRows.Hint));
 
-        var plot = Chart.New(Title, "percentile (log scale of 1/(1−q))", "latency (ms)");
-        Chart.LogAxis(plot.Axes.Bottom, Percentile);
+        var plot = Chart.New(Title, Spectrum.Axis, "latency (ms)");
+        Chart.LogAxis(plot.Axes.Bottom, Spectrum.Label);
         double right = 0;
         for (int i = 0; i < lines.Count; i++)
         {
             var (label, corrected, uncorrected, _) = lines[i];
-            var c = Spectrum(corrected);
+            var c = Spectrum.Points(corrected, 1000);
             right = Math.Max(right, c.Max(p => p.X));
             var line = plot.Add.Scatter(c.Select(p => p.X).ToArray(), c.Select(p => p.Y).ToArray(), Chart.Color(i));
             line.LegendText = $"{label} corrected";
             line.LineWidth = 2;
             line.MarkerSize = 0;
             if (uncorrected is not { TotalCount: > 0 }) continue;
-            var u = Spectrum(uncorrected);
+            var u = Spectrum.Points(uncorrected, 1000);
             var dashed = plot.Add.Scatter(u.Select(p => p.X).ToArray(), u.Select(p => p.Y).ToArray(), Chart.Color(i));
             dashed.LegendText = $"{label} uncorrected";
             dashed.LinePattern = LinePattern.Dashed;
@@ -57,13 +54,4 @@ internal sealed class WarmPercentilesFigure : IFigure
             + "Solid: corrected, from each request's due time (a stall counts for every request it delayed); dashed: uncorrected, from the actual send. "
             + "Requests: " + string.Join(", ", lines.Select(l => Chart.Inv($"{l.Label} {l.Corrected.TotalCount}"))) + ". The 100th percentile (the maximum) is in the warm table.");
     }
-
-    /// <summary>HdrHistogram's percentile iteration: (log10 of 1/(1−q), value in ms), without the last point (q = 1 is infinitely far right).</summary>
-    private static List<(double X, double Y)> Spectrum(LongHistogram h) =>
-        [.. h.Percentiles(TicksPerHalfDistance)
-            .Where(v => v.PercentileLevelIteratedTo < 100)
-            .Select(v => (Math.Log10(1 / (1 - v.PercentileLevelIteratedTo / 100)), v.ValueIteratedTo / 1000.0))];
-
-    private static string Percentile(double oneOverOneMinusQ) =>
-        oneOverOneMinusQ <= 1 ? "0%" : Chart.Inv($"{100 * (1 - 1 / oneOverOneMinusQ):0.#####}%");
 }

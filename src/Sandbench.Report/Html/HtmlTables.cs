@@ -53,6 +53,7 @@ internal static class HtmlTables
         }
         Phases(h, run.BootPhases, "boot phases" + of);
         if (run.Warm.Count > 0) Warm(h, run.Warm, of);
+        if (run.Eventing.Count > 0) Eventing(h, run.Eventing, of);
         if (run.HostStats.Count > 0)
         {
             Table(h, "host during the run (read every second)" + of, ["metric", "n", "mean", "min", "max"],
@@ -77,6 +78,18 @@ internal static class HtmlTables
             + "unc.: uncorrected, from the actual send; late: sent after its due time because every connection was busy; dropped: never sent (waited past the timeout or the end); "
             + "CPU: cores the sandbox's processes used during the window; RSS: peak of their total</p>\n");
         Errors(h, rows.SelectMany(r => r.FailureReasons.Select(e => (r.Runtime, e))));
+    }
+
+    private static void Eventing(StringBuilder h, IReadOnlyList<EventingResult> rows, string of)
+    {
+        static string Ms(double? ms) => ms is { } v ? v.ToString(v < 1 ? "F4" : v < 10 ? "F3" : "F2", CultureInfo.InvariantCulture) : "-";
+        Table(h, "eventing: delivery latency at the sink, received − sent on CLOCK_MONOTONIC (ms)" + of,
+            ["label", "events", "events/s", "invalid", "duplicates", "untimed", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "ended by"],
+            rows.Select(e => new[]
+            {
+                e.Label.Length == 0 ? "-" : e.Label, Inv($"{e.Events}"), e.EventsPerSecond is { } r ? Inv($"{r:F1}") : "-", Inv($"{e.Invalid}"), Inv($"{e.Duplicates}"),
+                Inv($"{e.Untimed + e.ForeignClock + e.NegativeLatency}"), Ms(e.MinMs), Ms(e.MeanMs), Ms(e.P50Ms), Ms(e.P90Ms), Ms(e.P99Ms), Ms(e.P999Ms), Ms(e.MaxMs), e.EndedBy,
+            }), numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     }
 
     public static void Comparison(StringBuilder h, RunData a, RunData b, IReadOnlyList<MetricComparison> rows)
