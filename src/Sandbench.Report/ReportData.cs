@@ -57,11 +57,18 @@ public sealed class RunData
         Trials = trials;
         Environment = environment;
         Host = host;
-        ColdStart = RunAnalysis.ColdStart(trials);
-        ColdStartPhases = RunAnalysis.PhaseBreakdowns(trials);
-        Boot = RunAnalysis.Boot(trials);
-        BootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
-        Warm = RunAnalysis.Warm(trials, histograms);
+        // Independent analyses of the same read-only trials: on as many cores as there are (a run can hold 100,000s of trials).
+        IReadOnlyList<RuntimeResult> coldStart = [];
+        IReadOnlyList<PhaseBreakdown> coldStartPhases = [], bootPhases = [];
+        IReadOnlyList<BootResult> boot = [];
+        IReadOnlyList<WarmResult> warm = [];
+        Parallel.Invoke(
+            () => coldStart = RunAnalysis.ColdStart(trials),
+            () => coldStartPhases = RunAnalysis.PhaseBreakdowns(trials),
+            () => boot = RunAnalysis.Boot(trials),
+            () => bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot"),
+            () => warm = RunAnalysis.Warm(trials, histograms));
+        (ColdStart, ColdStartPhases, Boot, BootPhases, Warm) = (coldStart, coldStartPhases, boot, bootPhases, warm);
         Eventing = Sandbench.Core.Stats.Eventing.Of(trials);
         HostStats = RunAnalysis.Host(host);
     }
