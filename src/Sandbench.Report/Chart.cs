@@ -13,6 +13,12 @@ internal static class Chart
 
     private static readonly ScottPlot.Palettes.Category20 Palette20 = new();
 
+    /// <summary>
+    /// The light shade of <see cref="Color"/>(i): the second line of a pair (p50 beside p99, uncorrected beside corrected).
+    /// Used instead of a dash pattern, which ScottPlot's SVG output cannot draw (it would come out solid there).
+    /// </summary>
+    public static Color Light(int i) => Palette20.GetColor(2 * (i % 10) + 1);
+
     /// <summary>Colours for up to 20 categories (phases): Tableau's ten, then their light shades.</summary>
     public static Color Color20(int i) => Palette20.GetColor(i % 20 < 10 ? 2 * (i % 10) : 2 * (i % 10) + 1);
 

@@ -46,6 +46,28 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public async Task Report_WarmAndSinkRuns_PrintOnlyTheirOwnLines()
+    {
+        Seed(s =>
+        {
+            ReportSeed.WarmRun(s, "dddd4444");
+            ReportSeed.EventingRun(s, "ffff6666");
+        });
+
+        var warm = await _h.RunAsync("report", "dddd", "--out", Out, "--db", _h.Db);
+        var sink = await _h.RunAsync("report", "ffff", "--out", Out + "-sink", "--db", _h.Db);
+
+        // Nothing else reaches the terminal (the drawing library's native code prints warnings of its own for some styles).
+        foreach (var (code, stdout, stderr) in new[] { warm, sink })
+        {
+            Assert.Equal((0, ""), (code, stderr));
+            Assert.All(stdout.TrimEnd('\n').Split('\n'), l => Assert.Matches("^(wrote|skipped|report:) ", l));
+        }
+        Assert.Contains("wrote " + Path.Combine(Out, "warm-percentiles.png"), warm.Out, StringComparison.Ordinal);
+        Assert.Contains("wrote " + Path.Combine(Out + "-sink", "eventing-over-time.png"), sink.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Report_Html_RendersInHeadlessChromium()
     {
         string? chromium = CliHarness.Installed("chromium") ? "chromium" : null;

@@ -36,14 +36,13 @@ internal sealed class EventingOverTimeFigure : IFigure
             var line = plot.Add.Scatter(p99.Select(p => p.S).ToArray(), p99.Select(p => p.Ms).ToArray(), Chart.Color(i));
             line.LegendText = $"{label} p99";
             line.LineWidth = 2;
-            var dashed = plot.Add.Scatter(p50.Select(p => p.S).ToArray(), p50.Select(p => p.Ms).ToArray(), Chart.Color(i));
-            dashed.LegendText = $"{label} p50";
-            dashed.LinePattern = LinePattern.Dashed;
+            var light = plot.Add.Scatter(p50.Select(p => p.S).ToArray(), p50.Select(p => p.Ms).ToArray(), Chart.Light(i));
+            light.LegendText = $"{label} p50";
         }
         plot.ShowLegend(Alignment.UpperLeft);
         plot.Axes.Margins(bottom: 0, top: 0.25);
         return FigureResult.Drawn(plot,
-            "p99 (solid) and p50 (dashed) of the delivery latency of the events the sink received in each second (2 significant digits); seconds without events are left out. Events: "
+            "p99 (dark) and p50 (light) of the delivery latency of the events the sink received in each second (2 significant digits); seconds without events are left out. Events: "
             + string.Join(", ", lines.Select(l => Chart.Inv($"{l.Label} {l.Events:0}"))) + ".");
     }
 }

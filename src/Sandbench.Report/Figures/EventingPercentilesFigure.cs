@@ -43,7 +43,8 @@ internal sealed class EventingPercentilesFigure : IFigure
             line.MarkerSize = 0;
         }
         plot.Axes.SetLimitsX(0, Math.Max(2, Math.Ceiling(right)));
-        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        plot.Axes.SetLimitsY(0, lines.Max(l => l.H.GetMaxValue()) / 1e6 * 1.08);
+        plot.ShowLegend(ScottPlot.Edge.Right);
         return FigureResult.Drawn(plot,
             "Delivery latency of each event the sink received: its arrival minus the send time the generator stamped in it, both on CLOCK_MONOTONIC "
             + "(recorded in ns to 3 significant digits); x: 1/(1−q) on a log scale, as HdrHistogram's plotter. Events that were untimed, stamped on another clock, "

@@ -57,16 +57,15 @@ internal sealed class MemoryOverTimeFigure : IFigure
             line.MarkerSize = rss.Count < 30 ? 5 : 0;
             var pss = points.Where(p => p.Pss is not null).ToList();
             if (pss.Count == 0) continue;
-            var dashed = plot.Add.Scatter(pss.Select(p => X(p.Ms)).ToArray(), pss.Select(p => p.Pss!.Value).ToArray(), Chart.Color(i));
-            dashed.LegendText = $"{label} PSS";
-            dashed.LinePattern = LinePattern.Dashed;
-            dashed.MarkerSize = 0;
+            var light = plot.Add.Scatter(pss.Select(p => X(p.Ms)).ToArray(), pss.Select(p => p.Pss!.Value).ToArray(), Chart.Light(i));
+            light.LegendText = $"{label} PSS";
+            light.MarkerSize = line.MarkerSize;
         }
         plot.ShowLegend(Alignment.UpperLeft);
         plot.Axes.Margins(bottom: 0, top: 0.2);
         return FigureResult.Drawn(plot,
             "One boot trial per runtime, the one with the median peak RSS (iteration "
-            + string.Join(", ", lines.Select(l => $"{l.Label} #{l.Trial.Iteration}")) + "): RSS (solid) and PSS (dashed) summed over the sandbox's processes at each reading, "
+            + string.Join(", ", lines.Select(l => $"{l.Label} #{l.Trial.Iteration}")) + "): RSS (dark) and PSS (light) summed over the sandbox's processes at each reading, "
             + "from the moment the runtime handed the sandbox back until it ended. Readings are every sample-interval of the plan.");
     }
 }

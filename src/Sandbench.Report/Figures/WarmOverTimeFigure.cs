@@ -43,15 +43,14 @@ internal sealed class WarmOverTimeFigure : IFigure
             line.LegendText = $"{label} p99";
             line.LineWidth = 2;
             var p50 = seconds.Where(s => s.P50Ns is not null).ToList();
-            var dashed = plot.Add.Scatter(p50.Select(s => (double)s.Second).ToArray(), p50.Select(s => s.P50Ns!.Value / 1e6).ToArray(), Chart.Color(i));
-            dashed.LegendText = $"{label} p50";
-            dashed.LinePattern = LinePattern.Dashed;
+            var light = plot.Add.Scatter(p50.Select(s => (double)s.Second).ToArray(), p50.Select(s => s.P50Ns!.Value / 1e6).ToArray(), Chart.Light(i));
+            light.LegendText = $"{label} p50";
         }
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Edge.Right);
         plot.Axes.Margins(bottom: 0, top: 0.25);
         return FigureResult.Drawn(plot,
             "One load window per runtime × load point, the trial with the median corrected p99 (iteration "
             + string.Join(", ", lines.Select(l => $"{l.Label} #{l.Trial.Iteration}"))
-            + "): p99 (solid) and p50 (dashed) of the requests due in each second, corrected (from the due time), to 2 significant digits.");
+            + "): p99 (dark) and p50 (light) of the requests due in each second, corrected (from the due time), to 2 significant digits.");
     }
 }

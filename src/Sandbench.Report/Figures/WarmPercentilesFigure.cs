@@ -41,17 +41,17 @@ internal sealed class WarmPercentilesFigure : IFigure
             line.MarkerSize = 0;
             if (uncorrected is not { TotalCount: > 0 }) continue;
             var u = Spectrum.Points(uncorrected, 1000);
-            var dashed = plot.Add.Scatter(u.Select(p => p.X).ToArray(), u.Select(p => p.Y).ToArray(), Chart.Color(i));
-            dashed.LegendText = $"{label} uncorrected";
-            dashed.LinePattern = LinePattern.Dashed;
-            dashed.MarkerSize = 0;
+            var light = plot.Add.Scatter(u.Select(p => p.X).ToArray(), u.Select(p => p.Y).ToArray(), Chart.Light(i));
+            light.LegendText = $"{label} uncorrected";
+            light.MarkerSize = 0;
         }
         plot.Axes.SetLimitsX(0, Math.Max(2, Math.Ceiling(right)));
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Axes.SetLimitsY(0, lines.Max(l => Math.Max(l.Corrected.GetMaxValue(), l.Uncorrected?.GetMaxValue() ?? 0)) / 1000.0 * 1.08);
+        plot.ShowLegend(Edge.Right);
         return FigureResult.Drawn(plot,
             "x: 1/(1−q) on a log scale, as HdrHistogram's plotter draws a distribution, so each step right is a tenfold rarer request; "
             + "y: latency of every request of the measured trials that succeeded, pooled (histograms merged, recorded in µs to 3 significant digits). "
-            + "Solid: corrected, from each request's due time (a stall counts for every request it delayed); dashed: uncorrected, from the actual send. "
+            + "Dark: corrected, from each request's due time (a stall counts for every request it delayed); light: uncorrected, from the actual send. "
             + "Requests: " + string.Join(", ", lines.Select(l => Chart.Inv($"{l.Label} {l.Corrected.TotalCount}"))) + ". The 100th percentile (the maximum) is in the warm table.");
     }
 }
