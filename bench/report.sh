@@ -88,7 +88,7 @@ for round in $(seq "$ROUNDS"); do
     case $tool in
       report) ms "$sb" report "$run" --out "$work/report" --db "$db" >> "$work/report.ms" ;;
       show) ms "$sb" show "$run" --db "$db" >> "$work/show.ms" ;;
-      export) rm -rf "$work/csv"; ms "$sb" export "$run" --format csv --out "$work/csv" --db "$db" >> "$work/export.ms" ;;
+      export) rm -rf "$work/csv"; ms "$sb" export "$run" --format csv --out "$work/csv" --db "$db" 2> /dev/null >> "$work/export.ms" ;;
       sqlite3) ms sqlite3 "$db" "$floor" >> "$work/sqlite3.ms" ;;
       small) ms "$sb" report "$small" --out "$work/small" --db "$db" >> "$work/small.ms" ;;
     esac
