@@ -27,6 +27,9 @@ internal static class ProgressView
 
     /// <summary>The trial's headline figure (cold start; a boot's time to run and time to boot), or why it failed.</summary>
     private static string Line(TrialRecord r) => r.Status != TrialStatus.Ok ? $"{r.Status.ToString().ToLowerInvariant()}: {r.Error}"
+        : r.Experiment == "scale" ? Step(r)
+        : r.Experiment == "density" ? string.Create(CultureInfo.InvariantCulture,
+            $"{r.Sample(DensityExperiment.MaxMetric) ?? 0:0} at once; stopped by {r.Parameters.GetValueOrDefault("stop")}: {r.Parameters.GetValueOrDefault("stop_reason")}")
         : r.Sample(ColdStartExperiment.Metric) is { } ns ? string.Create(CultureInfo.InvariantCulture, $"{ns / 1e6:0.00} ms")
         : r.Sample(BootExperiment.RunMetric) is { } run ? string.Create(CultureInfo.InvariantCulture,
             $"run {run / 1e6:0.0} ms{(r.Sample(BootExperiment.BootMetric) is { } boot ? $", boot {boot / 1e6:0.0} ms" : "")}")
@@ -38,6 +41,19 @@ internal static class ProgressView
     /// <summary>The trial's load point (warm), e.g. " @100 req/s"; empty for other experiments.</summary>
     private static string Point(TrialPlan t) => t.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $" @{rate:0.###} req/s")
         : t.Spec.Load is { } load ? $" closed ×{load.Connections}" : "";
+
+    /// <summary>A scale step: how many answered, and how long until all were ready; why the ladder broke.</summary>
+    private static string Step(TrialRecord r)
+    {
+        double n = r.Sample(ScaleExperiment.TargetMetric) ?? 0, answered = r.Sample(ScaleExperiment.AnsweredMetric) ?? 0;
+        string line = string.Create(CultureInfo.InvariantCulture, $"N={n:0}: {answered:0}/{n:0} answered");
+        if (r.Sample(ScaleExperiment.AllReadyMetric) is { } all) line += string.Create(CultureInfo.InvariantCulture, $", all ready in {all / 1e6:0.0} ms");
+        if (r.Parameters.GetValueOrDefault("break_reason") is { } why) line += $"; the ladder broke: {why}";
+        return line;
+    }
+
+    private static string Describe(TrialPlan t) =>
+        t.Count is { } n ? $"{t.Runtime.Name} {t.Workload} N={n}" : $"{t.Runtime.Name} {t.Workload}{Point(t)} #{t.Iteration}";
 
     private sealed class BarObserver(ProgressContext ctx) : IRunObserver
     {
@@ -52,7 +68,14 @@ internal static class ProgressView
         {
             if (_task is null) return;
             _task.Increment(1);
-            _task.Description = Markup.Escape($"{trial.Runtime.Name}{Point(trial)} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
+            _task.Description = Markup.Escape($"{Describe(trial)}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
+        }
+
+        public void TrialSkipped(TrialPlan trial, string reason)
+        {
+            if (_task is null) return;
+            _task.Increment(1);
+            _task.Description = Markup.Escape($"{Describe(trial)}: skipped ({reason})");
         }
     }
 
@@ -70,6 +93,9 @@ internal static class ProgressView
         }
 
         public void TrialFinished(TrialPlan trial, TrialRecord record) =>
-            Console.WriteLine($"[{++_done}/{_total}] {trial.Runtime.Name} {trial.Workload}{Point(trial)} #{trial.Iteration}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
+            Console.WriteLine($"[{++_done}/{_total}] {Describe(trial)}{(trial.Warmup ? " (warm-up)" : "")}: {Line(record)}");
+
+        public void TrialSkipped(TrialPlan trial, string reason) =>
+            Console.WriteLine($"[{++_done}/{_total}] {Describe(trial)}: skipped ({reason})");
     }
 }

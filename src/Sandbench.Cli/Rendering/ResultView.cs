@@ -31,11 +31,15 @@ internal static class ResultView
         var boot = RunAnalysis.Boot(trials);
         var bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot");
         var warm = RunAnalysis.Warm(trials, store.Histograms);
-        var host = RunAnalysis.Host(store.HostMetrics(run.Id));
+        var hostMetrics = store.HostMetrics(run.Id);
+        var host = RunAnalysis.Host(hostMetrics);
         var eventing = Eventing.Of(trials);
+        var scale = ScaleAnalysis.Scale(trials, hostMetrics);
+        var footprint = ScaleAnalysis.Footprints(trials);
+        var density = ScaleAnalysis.Density(trials, hostMetrics);
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, host, eventing },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing },
                 JsonOutput.Options));
             return;
         }
@@ -52,6 +56,9 @@ internal static class ResultView
         PrintPhases(bootPhases, "boot phases");
         if (warm.Count > 0) WarmView.Print(warm);
         if (eventing.Count > 0) SinkView.PrintStored(eventing);
+        if (scale.Count > 0) ScaleView.PrintScale(scale);
+        if (density.Count > 0) ScaleView.PrintDensity(density);
+        if (footprint.Count > 0) ScaleView.PrintFootprint(footprint);
         if (host.Count > 0) HostView.Print(host);
     }
 

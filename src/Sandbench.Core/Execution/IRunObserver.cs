@@ -12,6 +12,11 @@ public interface IRunObserver
     void RunStarted(RunInfo run, int trials);
 
     void TrialFinished(TrialPlan trial, TrialRecord record);
+
+    /// <summary>A trial that was not run because an earlier one ended its series (a scale ladder broke).</summary>
+    void TrialSkipped(TrialPlan trial, string reason)
+    {
+    }
 }
 
 /// <summary>Options of one run that are not part of the plan.</summary>

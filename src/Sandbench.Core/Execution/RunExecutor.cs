@@ -82,6 +82,8 @@ public sealed class RunExecutor(
                 if (!byName.TryGetValue(t.Runtime.Name, out var r)) byName[t.Runtime.Name] = r = createRuntime(t.Runtime);
                 return r;
             }
+            // A series (experiment section × runtime × workload) that a trial ended, e.g. a scale ladder that broke.
+            var ended = new Dictionary<(ExperimentSpec, string, string), string>();
             foreach (var trial in trials)
             {
                 if (ct.IsCancellationRequested)
@@ -89,30 +91,33 @@ public sealed class RunExecutor(
                     interrupted = true;
                     break;
                 }
+                if (ended.TryGetValue((trial.Spec, trial.Runtime.Name, trial.Workload), out string? why))
+                {
+                    observer.TrialSkipped(trial, why);
+                    continue;
+                }
                 string name = $"sb-{run.Id}-{done + 1}";
                 string work = Path.Combine(dir.Path, name);
                 Directory.CreateDirectory(work);
                 var started = clock.Time.GetUtcNow();
+                long startedNs = clock.NowNs();
                 var outcome = await ExperimentRegistry.Get(trial.Spec.Type)
                     .RunAsync(new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock), ct)
                     .ConfigureAwait(false);
                 Directory.Delete(work, recursive: true);
 
-                long origin = outcome.Phases.FirstOrDefault(p => p.Key == Phases.Spawn).Value;
-                var parameters = new Dictionary<string, string>(outcome.Parameters, StringComparer.Ordinal);
-                foreach (var (k, v) in trial.Swept) parameters[k] = v;
-                var record = new TrialRecord(run.Id, trial.Spec.Type, trial.Runtime.Name, trial.Workload, parameters,
-                    trial.Iteration, trial.Warmup, outcome.Status, outcome.Error, outcome.Readiness, outcome.ReadinessResolutionNs,
-                    started, origin, outcome.Phases, outcome.Samples)
+                var record = Record(run.Id, trial, outcome, trial.Spec.Type, trial.Iteration, trial.Warmup, started, startedNs, null);
+                long id = store.AppendTrial(record);
+                // The sandboxes of a trial that ran many at once, each a trial of its own that names its step.
+                foreach (var m in outcome.Members)
                 {
-                    Resources = outcome.Resources,
-                    Histograms = outcome.Histograms,
-                    Seconds = outcome.Seconds,
-                };
-                store.AppendTrial(record);
+                    var at = started + TimeSpan.FromTicks(((m.Outcome.OriginNs ?? startedNs) - (outcome.OriginNs ?? startedNs)) / 100);
+                    store.AppendTrial(Record(run.Id, trial, m.Outcome, m.Experiment, m.Index, m.Warmup, at, startedNs, id));
+                }
                 done++;
                 if (outcome.Status != TrialStatus.Ok) failed++;
                 observer.TrialFinished(trial, record);
+                if (outcome.EndsSeries is { } reason) ended[(trial.Spec, trial.Runtime.Name, trial.Workload)] = reason;
                 if (outcome.Status == TrialStatus.Interrupted)
                 {
                     interrupted = true;
@@ -133,6 +138,22 @@ public sealed class RunExecutor(
         return new RunResult(run with { Status = status, FinishedUtc = finished }, done, failed, interrupted, skipped);
     }
 
+    private static TrialRecord Record(string runId, TrialPlan trial, TrialOutcome outcome, string experiment, int iteration, bool warmup,
+        DateTimeOffset started, long startedNs, long? step)
+    {
+        var parameters = new Dictionary<string, string>(outcome.Parameters, StringComparer.Ordinal);
+        foreach (var (k, v) in trial.Swept) parameters[k] = v;
+        if (step is { } s) parameters["step"] = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new TrialRecord(runId, experiment, trial.Runtime.Name, trial.Workload, parameters,
+            iteration, warmup, outcome.Status, outcome.Error, outcome.Readiness, outcome.ReadinessResolutionNs,
+            started, outcome.OriginNs ?? startedNs, outcome.Phases, outcome.Samples)
+        {
+            Resources = outcome.Resources,
+            Histograms = outcome.Histograms,
+            Seconds = outcome.Seconds,
+        };
+    }
+
     /// <summary>
     /// Trials in run order. Warm-ups of each runtime come first; measured iterations then go
     /// round-robin over runtimes (interleaved) or runtime by runtime (sequential). A warm section's
@@ -148,6 +169,11 @@ public sealed class RunExecutor(
             IReadOnlyList<double?> rates = e.Load is { Rates.Count: > 0 } load ? [.. load.Rates.Select(r => (double?)r)] : [null];
             foreach (var w in plan.Workloads)
             {
+                if (e.Fleet is { } fleet)
+                {
+                    foreach (var t in ExpandFleet(e, fleet, variants, w)) yield return t;
+                    continue;
+                }
                 if (e.Order == TrialOrder.Sequential)
                 {
                     foreach (var (r, swept) in variants)
@@ -164,6 +190,27 @@ public sealed class RunExecutor(
                         foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, false) { Swept = swept, Rate = rate };
             }
         }
+    }
+
+    /// <summary>
+    /// scale: one trial per step (N) and iteration, in ladder order, so a runtime's ladder can stop at the first step
+    /// that breaks; density: one trial per iteration. Their warm-ups run inside each trial, so none are expanded.
+    /// </summary>
+    private static IEnumerable<TrialPlan> ExpandFleet(ExperimentSpec e, FleetSpec fleet, IReadOnlyList<(RuntimeProfile Profile, IReadOnlyDictionary<string, string> Swept)> variants, string w)
+    {
+        IReadOnlyList<int?> counts = e.Type == FleetSpec.Scale ? [.. fleet.Counts.Select(c => (int?)c)] : [null];
+        if (e.Order == TrialOrder.Sequential)
+        {
+            foreach (var (r, swept) in variants)
+                foreach (var n in counts)
+                    for (int i = 0; i < e.Iterations; i++)
+                        yield return new TrialPlan(e, r, w, i, false) { Swept = swept, Count = n };
+            yield break;
+        }
+        foreach (var n in counts)
+            for (int i = 0; i < e.Iterations; i++)
+                foreach (var (r, swept) in variants)
+                    yield return new TrialPlan(e, r, w, i, false) { Swept = swept, Count = n };
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];

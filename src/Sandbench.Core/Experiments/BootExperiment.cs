@@ -129,7 +129,7 @@ public sealed class BootExperiment(ProcessResources resources) : IExperiment
             if (phases.TryGet(Phases.VmmCommands, out long vmm) || phases.TryGet(Phases.VmmReady, out vmm)) samples.Add(new(VmmMetric, vmm - origin));
         }
         if (exit is not null) parameters["exit"] = exit.Description;
-        return new TrialOutcome(status, error, "exit", 0, relative, samples, parameters) { Resources = readings };
+        return new TrialOutcome(status, error, "exit", 0, relative, samples, parameters) { Resources = readings, OriginNs = origin };
     }
 
     private static long Origin(PhaseClock phases) => phases.TryGet(Phases.Spawn, out long o) ? o : phases.Clock.NowNs();

@@ -184,13 +184,16 @@ public sealed class ColdStartExperiment : IExperiment
             ReadMarkers(output, phases, method);
 
         var all = phases.Snapshot();
-        phases.TryGet(Phases.Spawn, out long origin);
+        bool spawned = phases.TryGet(Phases.Spawn, out long origin);
         var relative = all.Select(p => new KeyValuePair<string, long>(p.Key, p.Value - origin)).ToList();
         var samples = new List<KeyValuePair<string, double>> { new("artifact_bytes", c.Artifact.SizeBytes) };
         if (maxGap > 0) samples.Add(new("retry_max_gap_ns", maxGap));
         if (status == TrialStatus.Ok && phases.TryGet(Phases.FirstByte, out long fb))
             samples.Add(new(Metric, fb - origin));
-        return new TrialOutcome(status, error, PlanLoader.Name(method), resolution, relative, samples, parameters);
+        return new TrialOutcome(status, error, PlanLoader.Name(method), resolution, relative, samples, parameters)
+        {
+            OriginNs = spawned ? origin : null,
+        };
     }
 
     /// <summary>Where a trial that timed out had got to, for its error message.</summary>
@@ -201,7 +204,7 @@ public sealed class ColdStartExperiment : IExperiment
     }
 
     /// <summary>The workload's own timestamps (CLOCK_MONOTONIC, the same clock as ours when the kernel is shared).</summary>
-    private static void ReadMarkers(string output, PhaseClock phases, ReadinessMethod method)
+    internal static void ReadMarkers(string output, PhaseClock phases, ReadinessMethod method)
     {
         if (!File.Exists(output)) return;
         foreach (var line in File.ReadLines(output).Take(100))

@@ -27,6 +27,9 @@ public sealed record TrialPlan(ExperimentSpec Spec, RuntimeProfile Runtime, stri
     /// <summary>The open-loop rate of this trial in requests per second (warm: one trial per rate of the section); null otherwise.</summary>
     public double? Rate { get; init; }
 
+    /// <summary>scale: the step's number of sandboxes (N); null for other experiments.</summary>
+    public int? Count { get; init; }
+
     /// <summary>The runtime of the plan this trial's runtime variant comes from.</summary>
     public string BaseRuntime => Runtime.Name.Split('@')[0];
 }
@@ -58,12 +61,32 @@ public sealed record TrialOutcome(
 
     /// <summary>The load's per-second series, when the experiment loaded the sandbox.</summary>
     public IReadOnlyList<LoadSecond> Seconds { get; init; } = [];
+
+    /// <summary>
+    /// Absolute monotonic nanoseconds the phases are offsets from (the spawn; a scale step's start), so host
+    /// readings join to trials by time. Null: the experiment did not say, and the executor uses the run's clock.
+    /// </summary>
+    public long? OriginNs { get; init; }
+
+    /// <summary>The sandboxes of a trial that ran many at once (a scale step), each stored as a trial of its own.</summary>
+    public IReadOnlyList<MemberOutcome> Members { get; init; } = [];
+
+    /// <summary>
+    /// Later trials of the same experiment section, runtime and workload are skipped (a scale ladder broke);
+    /// the reason is stored with this trial.
+    /// </summary>
+    public string? EndsSeries { get; init; }
 }
+
+/// <summary>One sandbox of a trial that ran many at once, stored as a trial of experiment <paramref name="Experiment"/>.</summary>
+/// <param name="Index">Its number within the trial (iteration in the store).</param>
+/// <param name="Warmup">Started before the measured ones, flagged, never in statistics.</param>
+public sealed record MemberOutcome(string Experiment, int Index, bool Warmup, TrialOutcome Outcome);
 
 /// <summary>The one table of experiments.</summary>
 public static class ExperimentRegistry
 {
-    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment()];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
 

@@ -52,6 +52,9 @@ public sealed record ExperimentSpec(
     /// <summary>What a warm section loads the sandbox with; null for other experiments.</summary>
     public LoadSpec? Load { get; init; }
 
+    /// <summary>Settings of the experiments that run many sandboxes at once (scale, density); null on the others.</summary>
+    public FleetSpec? Fleet { get; init; }
+
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
 

@@ -12,7 +12,8 @@ namespace Sandbench.Core.Plans;
 public static partial class PlanLoader
 {
     private static readonly string[] TopKeys = ["name", "description", "runtimes", "workloads", "experiments"];
-    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval"];
+    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval",
+        .. FleetKeys];
     private static readonly string[] ProfileBaseKeys = ["name", "kind", "extends"];
 
     private static readonly Dictionary<string, ReadinessMethod> ReadinessNames = new(StringComparer.Ordinal)
@@ -225,13 +226,27 @@ public static partial class PlanLoader
         var sampling = r.Duration(keys, "sample-interval", path, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         var sweep = ReadSweep(r, keys, YamlReader.Join(path, "sweep"), catalog, runtimes);
         var load = warm ? ReadLoad(r, keys, path, map) : null;
+        var fleet = ReadFleet(r, keys, path, type);
         if (type is null) return null;
+        if (fleet is not null)
+        {
+            // Experiments of many sandboxes have defaults of their own where a cold start's would not fit.
+            d = d with
+            {
+                Iterations = 1,
+                Warmup = FleetSpec.DefaultWarmup,
+                Timeout = FleetSpec.DefaultTimeout(type),
+                RetrySpacing = FleetSpec.DefaultRetrySpacing,
+                SampleInterval = FleetSpec.DefaultSampleInterval,
+            };
+        }
         return new ExperimentSpec(type, iterations ?? d.Iterations, warmup ?? d.Warmup, timeout ?? d.Timeout,
             readiness ?? d.Readiness, spacing ?? d.RetrySpacing, order ?? d.Order)
         {
             Sweep = sweep,
             SampleInterval = sampling ?? d.SampleInterval,
             Load = load,
+            Fleet = fleet,
         };
     }
 

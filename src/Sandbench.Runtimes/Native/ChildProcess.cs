@@ -193,6 +193,43 @@ internal static unsafe class PidFd
         return r > 0;
     }
 
+    /// <summary>pidfds of the processes that exist now (each refers to that very process, whatever happens to its pid later).</summary>
+    public static List<(int Pid, int Fd)> Open(IEnumerable<int> pids)
+    {
+        var fds = new List<(int, int)>();
+        foreach (int pid in pids.Distinct())
+            if (Libc.PidFdOpen(pid) is var fd and >= 0) fds.Add((pid, fd));
+        return fds;
+    }
+
+    /// <summary>
+    /// Waits until every process of <paramref name="fds"/> has exited, at most <paramref name="timeout"/> in all; those still
+    /// alive then get SIGKILL and a second wait as long. Closes the fds; returns the pids that outlived both.
+    /// </summary>
+    public static List<int> WaitGone(List<(int Pid, int Fd)> fds, TimeSpan timeout)
+    {
+        try
+        {
+            var left = Wait(fds, timeout);
+            if (left.Count == 0) return [];
+            foreach (var (pid, _) in left) Libc.Kill(pid, Libc.SigKill);
+            return [.. Wait(left, timeout).Select(p => p.Pid)];
+        }
+        finally
+        {
+            foreach (var (_, fd) in fds) Libc.Close(fd);
+        }
+    }
+
+    private static List<(int Pid, int Fd)> Wait(List<(int Pid, int Fd)> fds, TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var left = new List<(int, int)>();
+        foreach (var p in fds)
+            if (!WaitReadable(p.Fd, (int)Math.Max(0, deadline - Environment.TickCount64))) left.Add(p);
+        return left;
+    }
+
     /// <summary>True while a process (not necessarily our child) is alive.</summary>
     public static bool IsAlive(int pid)
     {

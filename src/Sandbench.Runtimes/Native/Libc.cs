@@ -34,6 +34,11 @@ internal static unsafe partial class Libc
     public const int SpawnAttrSize = 1024;
     public const int SigSetSize = 256;
 
+    public const int MntDetach = 2;
+
+    [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Umount2(string target, int flags);
+
     [LibraryImport(Lib, EntryPoint = "posix_spawn", SetLastError = true)]
     public static partial int PosixSpawn(out int pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
 

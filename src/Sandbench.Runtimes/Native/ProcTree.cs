@@ -20,6 +20,18 @@ internal static class ProcTree
         return result;
     }
 
+    /// <summary>Processes (other than us) whose command line contains <paramref name="text"/>.</summary>
+    public static IReadOnlyList<int> Mentioning(string text)
+    {
+        var found = new List<int>();
+        foreach (var dir in SafeDirs("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == Environment.ProcessId) continue;
+            if (Read($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(text, StringComparison.Ordinal)) found.Add(pid);
+        }
+        return found;
+    }
+
     /// <summary>Processes whose environment holds <paramref name="entry"/> (KEY=VALUE) exactly.</summary>
     public static IReadOnlyList<int> WithEnvironment(string entry)
     {

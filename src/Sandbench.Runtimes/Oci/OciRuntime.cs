@@ -23,6 +23,16 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The bound on one create or start when the caller's deadline does not come first. Every trial cancels at its own
+    /// timeout; this only catches a runtime that hangs. Hundreds of creates at once on two cores take minutes (seen:
+    /// runsc creates past 30 s at N = 250), which is a finding of the trial, not a runtime failure.
+    /// </summary>
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long an interrupted create or start may still take to finish before it is killed.</summary>
+    private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(30);
+
     public RuntimeProfile Profile { get; } = profile;
 
     public RuntimeCapabilities Capabilities => new(
@@ -140,10 +150,11 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         EndPoint? endpoint = netns is not null && spec.Environment.TryGetValue("PORT", out var port)
             ? new IPEndPoint(netns.SandboxAddress, int.Parse(port, CultureInfo.InvariantCulture))
             : null;
-        var sandbox = new OciSandbox(spec.Name, runtime, ledger, pidFile, netns, endpoint);
+        string bundleDir = Path.Combine(spec.WorkDir, "bundle");
+        var sandbox = new OciSandbox(spec.Name, runtime, ledger, pidFile, netns, endpoint) { Bundle = bundleDir };
         try
         {
-            string bundle = OciBundle.Write(Path.Combine(spec.WorkDir, "bundle"), spec.Artifact, spec.Artifact.ArgsWith(spec.Args),
+            string bundle = OciBundle.Write(bundleDir, spec.Artifact, spec.Artifact.ArgsWith(spec.Args),
                 SandboxEnvironment.For(spec), ownNetwork: !Capabilities.HostLoopback, netns?.Path);
             if (endpoint is not null) spec.ServiceEndpointKnown?.Invoke(endpoint);
             string[] create = [.. runtime, "create", "--bundle", bundle, "--pid-file", pidFile, .. (socket ? new[] { "--preserve-fds", "1" } : []), spec.Name];
@@ -170,18 +181,20 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
         bool exited;
         try
         {
-            exited = p.WaitForExit(CommandTimeout, ct);
+            exited = p.WaitForExit(StepTimeout, ct);
         }
         catch (OperationCanceledException)
         {
-            // A create left running would finish creating after our delete: stop it first.
-            p.KillAndReap(TimeSpan.FromSeconds(5));
+            // A create left running would finish creating after our delete, and one killed midway leaves what it had
+            // made so far (runsc's sandbox and gofer processes, runc's bind mount in its state directory) where
+            // 'delete' no longer finds it: let it finish (within its own timeout), so the delete that follows removes all.
+            if (!p.WaitForExit(CancelGrace, CancellationToken.None)) p.KillAndReap(TimeSpan.FromSeconds(5));
             throw;
         }
         if (!exited)
         {
             p.KillAndReap(TimeSpan.FromSeconds(5));
-            throw new TimeoutException($"{BinaryName} {step} did not finish within {CommandTimeout.TotalSeconds:0} s");
+            throw new TimeoutException($"{BinaryName} {step} did not finish within {StepTimeout.TotalMinutes:0} min");
         }
         if (p.Status is { } s && s != 0)
             throw new InvalidOperationException($"{BinaryName} {step} {Libc.DescribeStatus(s)}: {Lines.TailOf(log) ?? "no output"}");
