@@ -70,6 +70,9 @@ public sealed class RunData
             () => warm = RunAnalysis.Warm(trials, histograms));
         (ColdStart, ColdStartPhases, Boot, BootPhases, Warm) = (coldStart, coldStartPhases, boot, bootPhases, warm);
         Eventing = Sandbench.Core.Stats.Eventing.Of(trials);
+        Scale = ScaleAnalysis.Scale(trials, host);
+        Footprints = ScaleAnalysis.Footprints(trials);
+        Density = ScaleAnalysis.Density(trials, host);
         HostStats = RunAnalysis.Host(host);
     }
 
@@ -83,6 +86,9 @@ public sealed class RunData
     public IReadOnlyList<PhaseBreakdown> BootPhases { get; }
     public IReadOnlyList<WarmResult> Warm { get; }
     public IReadOnlyList<EventingResult> Eventing { get; }
+    public IReadOnlyList<ScaleStep> Scale { get; }
+    public IReadOnlyList<Footprint> Footprints { get; }
+    public IReadOnlyList<DensityResult> Density { get; }
     public IReadOnlyList<HostStat> HostStats { get; }
 
     public static RunData From(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host,

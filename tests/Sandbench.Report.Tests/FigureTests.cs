@@ -258,6 +258,34 @@ public sealed class FigureTests : IDisposable
     }
 
     [Fact]
+    public void ScaleFigures_LatencyAnsweredTimelineAndFootprintOfTheLadder()
+    {
+        ReportSeed.ScaleRun(_r.Store, "abcd7777");
+        var data = _r.Load("abcd7777");
+
+        var latency = Build("scale-latency", data).Plot!.GetPlottables<Scatter>().ToList();
+        var answered = Build("scale-answered", data);
+        var timeline = Build("scale-timeline", data);
+        var footprint = Build("footprint", data).Plot!;
+
+        var steps = data.Runs[0].Scale;
+        Assert.Equal([2.0, 4, 8], latency[0].Data.GetScatterPoints().Select(p => p.X));
+        Assert.Equal(steps.Select(s => s.FirstByteMs!.Mean), latency[0].Data.GetScatterPoints().Select(p => p.Y));
+        Assert.Equal([2.0, 4], latency[1].Data.GetScatterPoints().Select(p => p.X)); // all ready: only where all answered
+        var points = answered.Plot!.GetPlottables<Scatter>().Single(s => s.LegendText == "process").Data.GetScatterPoints();
+        Assert.Equal([2.0, 4, 6], points.Select(p => p.Y));
+        Assert.Contains("process at N = 8: 2 of 8 did not answer (timeout: 2)", answered.Caption, StringComparison.Ordinal);
+        // The largest step that did not break: N = 4, each sandbox a row from its spawn (10 ms apart) to its first byte.
+        Assert.Contains("N = 4", timeline.Plot!.Axes.Title.Label.Text, StringComparison.Ordinal);
+        var bars = Bars(timeline.Plot);
+        Assert.Equal(8, bars.Count); // 4 sandboxes × (→ started, → first-byte)
+        Assert.Equal(30.0, bars.Where(b => b.Position == 0).Min(b => b.ValueBase), 6);
+        Assert.Equal(30.0 + 6.5, bars.Where(b => b.Position == 0).Max(b => b.Value), 6);
+        Assert.Equal(3, footprint.GetPlottables<BarPlot>().Count());
+        Assert.Equal(3.0, footprint.GetPlottables<BarPlot>().Single(b => b.LegendText == "host MemAvailable drop / sandboxes").Bars.Single().Value, 9);
+    }
+
+    [Fact]
     public void Figures_WithoutTheirData_AreSkippedWithAReason()
     {
         ReportSeed.SweepRun(_r.Store, "bbbb2222", "memory", ["128", "512"]);

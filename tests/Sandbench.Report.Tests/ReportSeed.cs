@@ -116,6 +116,38 @@ public static class ReportSeed
         store.FinishRun(id, RunStatus.Completed, T0.AddSeconds(5));
     }
 
+    /// <summary>A scale ladder on process: N = 2 and 4 all answer, N = 8 breaks with 6 answered; each sandbox spawned 10 ms after the one before.</summary>
+    public static void ScaleRun(SqliteResultStore store, string id)
+    {
+        store.BeginRun(Run(id, "report-scale"), new Dictionary<string, string>());
+        foreach (int n in new[] { 2, 4, 8 })
+        {
+            int answered = n == 8 ? 6 : n;
+            var stepParameters = new Dictionary<string, string> { ["n"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            if (n == 8)
+            {
+                stepParameters["broke"] = "yes";
+                stepParameters["break_reason"] = "2 of 8 did not answer (timeout: 2)";
+            }
+            long step = store.AppendTrial(new TrialRecord(id, "scale", "process", "hello", stepParameters, 0, false, n == 8 ? TrialStatus.Failed : TrialStatus.Ok,
+                null, "socket", 0, T0, 5_000_000_000L * n, [new("start", 0), new("done", 200 * Ms)],
+                [new("target", n), new("answered", answered), new("started", n), new("alive", answered), new("mem_available_drop_per_sandbox_bytes", 3 << 20),
+                 .. (n == 8 ? Array.Empty<KeyValuePair<string, double>>() : [new("ready_all_ns", (10.0 * (n - 1) + 5) * Ms)])]));
+            for (int k = 0; k < n; k++)
+            {
+                bool ok = k < answered;
+                double spawnMs = 10.0 * k, coldMs = 5 + k * 0.5;
+                store.AppendTrial(new TrialRecord(id, "scale-sandbox", "process", "hello",
+                    new Dictionary<string, string> { ["step"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    k, false, ok ? TrialStatus.Ok : TrialStatus.Timeout, ok ? null : "no answer within 2s", "socket", 0, T0, 5_000_000_000L * n + (long)(spawnMs * Ms),
+                    ok ? [new("spawn", 0), new("started", (long)(coldMs * 0.6 * Ms)), new("first-byte", (long)(coldMs * Ms))] : [new("spawn", 0)],
+                    ok ? [new("coldstart_ns", coldMs * Ms), new("first_byte_ns", (spawnMs + coldMs) * Ms), new("rss_bytes", (1.0 + k * 0.1) * (1 << 20)), new("pss_bytes", 0.5 * (1 << 20))]
+                       : []));
+            }
+        }
+        store.FinishRun(id, RunStatus.Completed, T0.AddMinutes(1));
+    }
+
     /// <summary>A run that was interrupted before its first trial ended.</summary>
     public static void EmptyRun(SqliteResultStore store, string id)
     {

@@ -54,6 +54,7 @@ internal static class HtmlTables
         Phases(h, run.BootPhases, "boot phases" + of);
         if (run.Warm.Count > 0) Warm(h, run.Warm, of);
         if (run.Eventing.Count > 0) Eventing(h, run.Eventing, of);
+        HtmlScaleTables.Write(h, run, of);
         if (run.HostStats.Count > 0)
         {
             Table(h, "host during the run (read every second)" + of, ["metric", "n", "mean", "min", "max"],
@@ -140,7 +141,7 @@ internal static class HtmlTables
         foreach (var (runtime, error) in errors) h.Append("<p class=\"error\">").Append(E($"{runtime}: {error}")).Append("</p>\n");
     }
 
-    private static void Table(StringBuilder h, string caption, IReadOnlyList<string> columns, IEnumerable<string[]> rows, IReadOnlyCollection<int> numeric)
+    internal static void Table(StringBuilder h, string caption, IReadOnlyList<string> columns, IEnumerable<string[]> rows, IReadOnlyCollection<int> numeric)
     {
         h.Append("<table>\n<caption>").Append(E(caption)).Append("</caption>\n<tr>");
         foreach (var c in columns) h.Append("<th>").Append(E(c)).Append("</th>");
