@@ -36,7 +36,8 @@ internal sealed class ScaleLatencyFigure : IFigure
             ready.LegendText = $"{label}: all N ready";
         }
         plot.ShowLegend(Alignment.UpperLeft);
-        plot.Axes.Margins(bottom: 0, top: 0.2);
+        double top = lines.SelectMany(l => l.Steps).Max(s => Math.Max(s.FirstByteMs!.Max, s.AllReadyMs?.Mean ?? 0));
+        plot.Axes.SetLimitsY(0, top * 1.25);
         return FigureResult.Drawn(plot,
             "Dark: the mean over the sandboxes that answered of the time from the step's start to each one's first response byte (what a client asking for all N at once waited), "
             + "whiskers min–max; light: the step's start until the last of the N answered, mean over the iterations where all answered (seed 000's instantiation time). "

@@ -50,7 +50,7 @@ internal sealed class ScaleTimelineFigure : IFigure
         var barPlot = plot.Add.Bars(bars);
         barPlot.Horizontal = true;
         for (int n = 0; n < names.Count; n++) plot.Legend.ManualItems.Add(new LegendItem { LabelText = "→ " + names[n], FillColor = Chart.Color20(n) });
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Right);
         plot.Axes.Left.TickLabelStyle.IsVisible = false;
         plot.Axes.Margins(left: 0, right: 0.05, bottom: 0.01, top: 0.01);
         int asked = (int)(pick.Step.Sample(ScaleExperiment.TargetMetric) ?? members.Count);
