@@ -2,8 +2,11 @@ using System.Reflection;
 using Sandbench.Core;
 using Sandbench.Core.Execution;
 using Sandbench.Core.Experiments;
+using Sandbench.Core.Gateway;
 using Sandbench.Core.Host;
 using Sandbench.Core.Plans;
+using Sandbench.Core.Runtimes;
+using Sandbench.Gateway;
 using Sandbench.Core.Timing;
 using Sandbench.Runtimes;
 using Sandbench.Store;
@@ -29,8 +32,13 @@ internal sealed class App
 
     public static SqliteResultStore OpenStore(string path) => SqliteResultStore.Open(path);
 
+    /// <summary>Core's seam to the local gateway (cold start <c>via: gateway</c>, experiments that aim load at a gateway).</summary>
+    public IGatewayLauncher Gateways { get; } = new GatewayLauncher();
+
+    public IRuntime Runtime(RuntimeProfile profile) => RuntimeRegistry.Create(profile, Ledger, Workloads);
+
     public RunExecutor Executor(SqliteResultStore store) =>
-        new(store, Workloads, p => RuntimeRegistry.Create(p, Ledger, Workloads), Clock, Host, Version, RunIds.New);
+        new(store, Workloads, Runtime, Clock, Host, Version, RunIds.New, Gateways);
 
     /// <summary>The example plans shipped inside the tool.</summary>
     public static IReadOnlyDictionary<string, string> EmbeddedPlans()

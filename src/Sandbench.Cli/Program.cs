@@ -25,6 +25,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     ExportCommand.Build(),
     ReportCommand.Build(),
     SinkCommand.Build(app),
+    GatewayCommand.Build(app),
 };
 
 var parse = root.Parse(args);

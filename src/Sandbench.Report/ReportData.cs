@@ -42,8 +42,12 @@ public sealed class ReportData
     public static ReportData Load(IResultStore store, IReadOnlyList<RunInfo> runs)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return new ReportData([.. runs.Select(r => RunData.From(r, store.Trials(r.Id), store.Environment(r.Id), store.HostMetrics(r.Id), store.Histograms))],
-            store);
+        return new ReportData([.. runs.Select(r =>
+        {
+            var run = RunData.From(r, store.Trials(r.Id), store.Environment(r.Id), store.HostMetrics(r.Id), store.Histograms);
+            if (store is IGatewayStore g) run.Gateway = GatewayAnalysis.Of(g.GatewayRequests(r.Id), g.GatewaySandboxes(r.Id));
+            return run;
+        })], store);
     }
 }
 
@@ -89,6 +93,9 @@ public sealed class RunData
     public IReadOnlyList<ScaleStep> Scale { get; }
     public IReadOnlyList<Footprint> Footprints { get; }
     public IReadOnlyList<DensityResult> Density { get; }
+
+    /// <summary>The local gateway's services, when the run went through it (<c>sandbench gateway</c>).</summary>
+    public IReadOnlyList<GatewayResult> Gateway { get; internal set; } = [];
     public IReadOnlyList<HostStat> HostStats { get; }
 
     public static RunData From(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host,

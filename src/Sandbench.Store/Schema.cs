@@ -111,6 +111,43 @@ internal static class Schema
             PRIMARY KEY (trial_id, metric, second)
         );
         """,
+        // v6: the local gateway: every request it handled and every sandbox it started, with the run.
+        // Times are monotonic nanoseconds (absolute, like host_metrics.t_ns) or durations in nanoseconds.
+        """
+        CREATE TABLE gateway_requests (
+            run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            service       TEXT NOT NULL,
+            arrival_ns    INTEGER NOT NULL,
+            method        TEXT NOT NULL,
+            path          TEXT NOT NULL,
+            sandbox       TEXT NULL,
+            cold          INTEGER NOT NULL CHECK (cold IN (0, 1)),
+            wait_ns       INTEGER NOT NULL,
+            upstream_ns   INTEGER NULL,
+            total_ns      INTEGER NOT NULL,
+            forwarded_ns  INTEGER NULL,
+            first_byte_ns INTEGER NULL,
+            status        INTEGER NOT NULL,
+            error         TEXT NULL
+        );
+        CREATE INDEX ix_gateway_requests_run_id ON gateway_requests(run_id, arrival_ns);
+        CREATE TABLE gateway_sandboxes (
+            run_id                  TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            name                    TEXT NOT NULL,
+            service                 TEXT NOT NULL,
+            runtime                 TEXT NOT NULL,
+            start_ns                INTEGER NOT NULL,
+            ready_ns                INTEGER NULL,
+            stopped_ns              INTEGER NOT NULL,
+            stop_reason             TEXT NOT NULL,
+            error                   TEXT NULL,
+            requests                INTEGER NOT NULL,
+            phases                  TEXT NOT NULL,
+            readiness               TEXT NOT NULL,
+            readiness_resolution_ns INTEGER NOT NULL,
+            PRIMARY KEY (run_id, name)
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -86,6 +86,46 @@ public sealed class ScaleOnRuntimesTests : IDisposable
     }
 
     [Fact]
+    public async Task Scale_ProcessConnectRetryTwelve_FoundThroughTheSocketTableAndNothingLeft()
+    {
+        var runtime = await _f.UsableAsync("process");
+        // Twelve waiting at once: the poller reads /proc/net/tcp each round instead of connecting to each one.
+        var spec = Spec(TimeSpan.FromSeconds(60), warmup: 0) with { Readiness = ReadinessMethod.ConnectRetry };
+
+        var outcome = await StepAsync(runtime, 12, spec);
+
+        Assert.Equal("connect-retry", outcome.Readiness);
+        Assert.Equal(12, Sample(outcome, ScaleExperiment.AnsweredMetric));
+        Assert.All(outcome.Members.Select(m => m.Outcome), m =>
+        {
+            var phases = m.Phases.ToDictionary(p => p.Key, p => p.Value);
+            // The workload's own readiness (shared clock) comes before the connect that found it.
+            Assert.True(phases["workload-ready"] <= phases[Phases.Listening]);
+            Assert.True(phases[Phases.Listening] <= phases[Phases.FirstByte]);
+        });
+        await AssertNothingLeftAsync(runtime);
+    }
+
+    [Fact]
+    public async Task Scale_QemuTwoAtOnce_EachSignalsOnItsOwnPortAndNothingLeft()
+    {
+        var runtime = await _f.UsableAsync("qemu");
+
+        var outcome = await StepAsync(runtime, 2, Spec(TimeSpan.FromSeconds(120), warmup: 0));
+
+        Assert.Equal("marker", outcome.Readiness);
+        Assert.Equal(2, Sample(outcome, ScaleExperiment.AnsweredMetric));
+        Assert.All(outcome.Members.Select(m => m.Outcome), m =>
+        {
+            Assert.True(m.Status == TrialStatus.Ok, m.Error);
+            Assert.Contains(m.Phases, p => p.Key == Phases.GuestInit);
+            Assert.Equal(1, Sample(m, ScaleExperiment.ProcessesMetric));
+            Assert.True(Sample(m, ScaleExperiment.RssMetric) > 16 << 20);
+        });
+        await AssertNothingLeftAsync(runtime);
+    }
+
+    [Fact]
     public async Task Scale_RuncNetnsConnectRetry_EachInItsOwnNamespaceAndNothingLeft()
     {
         if (Environment.UserName != "root" || Executables.Find("runc") is null || Executables.Find("ip") is null) Assert.Skip("needs root, runc and ip");

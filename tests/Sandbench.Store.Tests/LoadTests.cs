@@ -51,9 +51,11 @@ public sealed class LoadTests
         }
         using (var raw = TempDirectory.Raw(file))
         {
-            // Version 3: before load_seconds (v4) and series (v5).
+            // Version 3: before load_seconds (v4), series (v5) and the gateway's tables (v6).
             TempDirectory.Scalar(raw, "DROP TABLE load_seconds;");
             TempDirectory.Scalar(raw, "DROP TABLE series;");
+            TempDirectory.Scalar(raw, "DROP TABLE gateway_requests;");
+            TempDirectory.Scalar(raw, "DROP TABLE gateway_sandboxes;");
             TempDirectory.Scalar(raw, "PRAGMA user_version = 3;");
         }
 

@@ -37,20 +37,23 @@ internal static class ResultView
         var scale = ScaleAnalysis.Scale(trials, hostMetrics);
         var footprint = ScaleAnalysis.Footprints(trials);
         var density = ScaleAnalysis.Density(trials, hostMetrics);
+        var gateway = store is IGatewayStore g ? GatewayAnalysis.Of(g.GatewayRequests(run.Id), g.GatewaySandboxes(run.Id)) : [];
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing, gateway },
                 JsonOutput.Options));
             return;
         }
 
         AnsiConsole.MarkupLineInterpolated($"[bold]run {run.Id}[/] · plan {run.PlanName} · {run.Status.ToString().ToLowerInvariant()} · {run.StartedUtc.ToLocalTime():yyyy-MM-dd HH:mm:ss}");
-        if (trials.Count == 0)
+        if (trials.Count == 0 && gateway.Count == 0)
         {
             AnsiConsole.MarkupLine("[yellow]this run has no trials[/]");
             return;
         }
-        if (results.Count > 0) PrintColdStart(results);
+        if (results.Any(r => r.Via != "gateway")) PrintColdStart([.. results.Where(r => r.Via != "gateway")], "cold start: spawn → first response byte (ms)");
+        if (results.Any(r => r.Via == "gateway"))
+            PrintColdStart([.. results.Where(r => r.Via == "gateway")], "cold start through the gateway: request sent → first response byte at the client (ms)");
         PrintPhases(phases, "cold-start phases");
         if (boot.Count > 0) BootView.Print(boot);
         PrintPhases(bootPhases, "boot phases");
@@ -59,12 +62,13 @@ internal static class ResultView
         if (scale.Count > 0) ScaleView.PrintScale(scale);
         if (density.Count > 0) ScaleView.PrintDensity(density);
         if (footprint.Count > 0) ScaleView.PrintFootprint(footprint);
+        if (gateway.Count > 0) GatewayView.Print(gateway);
         if (host.Count > 0) HostView.Print(host);
     }
 
-    private static void PrintColdStart(IReadOnlyList<RuntimeResult> results)
+    private static void PrintColdStart(IReadOnlyList<RuntimeResult> results, string title)
     {
-        var table = new Table().Title("cold start: spawn → first response byte (ms)");
+        var table = new Table().Title(title);
         foreach (var c in new[] { "runtime", "n", "mean", "min", "p50", "p90", "p99", "max", "stddev", "95% CI of mean", "failed", "readiness" })
             table.AddColumn(new TableColumn(c) { Alignment = c is "runtime" or "readiness" or "95% CI of mean" ? Justify.Left : Justify.Right });
         foreach (var r in results)

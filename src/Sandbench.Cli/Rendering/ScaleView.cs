@@ -16,8 +16,8 @@ internal static class ScaleView
     public static void PrintScale(IReadOnlyList<ScaleStep> steps)
     {
         var table = new Table().Title("scale: N sandboxes started at once (ms from the step's start)");
-        foreach (var c in new[] { "runtime", "N", "answered", "all ready", "first byte p50", "p99", "max", "own start p50", "host CPU", "load", "broke: why" })
-            table.AddColumn(new TableColumn(c) { Alignment = c is "runtime" or "broke: why" ? Justify.Left : Justify.Right });
+        foreach (var c in new[] { "runtime", "N", "answered", "all ready", "first byte p50", "p99", "max", "own start p50", "readiness", "host CPU", "load", "broke: why" })
+            table.AddColumn(new TableColumn(c) { Alignment = c is "runtime" or "broke: why" or "readiness" ? Justify.Left : Justify.Right });
         foreach (var s in steps)
         {
             string answered = $"{s.Answered}/{s.Target}";
@@ -27,11 +27,12 @@ internal static class ScaleView
                 s.AllReadyMs is { } all ? Ms(all.P50) : s.LastReadyMs is { } last ? $"[grey](last {Ms(last.Max)})[/]" : "–",
                 s.FirstByteMs is { } fb ? Ms(fb.P50) : "–", s.FirstByteMs is { } fb99 ? Ms(fb99.P99) : "–", s.FirstByteMs is { } fbm ? Ms(fbm.Max) : "–",
                 s.ColdStartMs is { } cs ? Ms(cs.P50) : "–",
+                Markup.Escape(s.ResolutionMs > 0 ? $"{s.Readiness} (≤{Ms(s.ResolutionMs)})" : s.Readiness),
                 Percent(s.CpuBusy), s.Load1Max is { } l ? l.ToString("0.0", CultureInfo.InvariantCulture) : "–",
                 s.BreakReason is { } why ? $"[red]{Markup.Escape(why)}[/]" : s.Interrupted ? "[yellow]interrupted[/]" : "");
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey]all ready: step start → the last first byte, when all N answered (else the last answer, grey); first byte: step start → each sandbox's first byte; own start: its spawn → its first byte; host CPU: mean busy of all cores during the step, load: highest 1-min load[/]");
+        AnsiConsole.MarkupLine("[grey]all ready: step start → the last first byte, when all N answered (else the last answer, grey); first byte: step start → each sandbox's first byte; own start: its spawn → its first byte; readiness: how the first request found each sandbox, with connect-retry's largest gap between two looks at one sandbox (ms); host CPU: mean busy of all cores during the step, load: highest 1-min load[/]");
     }
 
     public static void PrintFootprint(IReadOnlyList<Footprint> rows)

@@ -22,7 +22,8 @@ public sealed class RunExecutor(
     MonotonicClock clock,
     HostInfo host,
     string toolVersion,
-    Func<string> newRunId)
+    Func<string> newRunId,
+    Gateway.IGatewayLauncher? gateways = null)
 {
     public async Task<RunResult> RunAsync(Plan plan, RunOptions options, IRunObserver observer, CancellationToken ct)
     {
@@ -102,7 +103,7 @@ public sealed class RunExecutor(
                 var started = clock.Time.GetUtcNow();
                 long startedNs = clock.NowNs();
                 var outcome = await ExperimentRegistry.Get(trial.Spec.Type)
-                    .RunAsync(new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock), ct)
+                    .RunAsync(new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock) { Gateway = gateways }, ct)
                     .ConfigureAwait(false);
                 Directory.Delete(work, recursive: true);
 

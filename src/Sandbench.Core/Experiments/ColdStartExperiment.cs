@@ -41,6 +41,7 @@ public sealed class ColdStartExperiment : IExperiment
 
     public async Task<TrialOutcome> RunAsync(TrialContext context, CancellationToken ct)
     {
+        if (context.Trial.Spec.Via == RequestPath.Gateway) return await GatewayColdStart.RunAsync(context, ct).ConfigureAwait(false);
         var c = context;
         var spec = c.Trial.Spec;
         var method = Resolve(spec.Readiness, c.Runtime.Capabilities);
@@ -180,8 +181,8 @@ public sealed class ColdStartExperiment : IExperiment
             phases.Mark(Phases.Done);
         }
 
-        if (c.Runtime.Capabilities.SharesHostClock && c.Clock.IsHostMonotonic)
-            ReadMarkers(output, phases, method);
+        if (WorkloadMarkers.Readable(c.Runtime, c.Clock))
+            WorkloadMarkers.Read(output, phases, method == ReadinessMethod.Socket ? Phases.Listening : "workload-ready");
 
         var all = phases.Snapshot();
         bool spawned = phases.TryGet(Phases.Spawn, out long origin);
@@ -201,19 +202,5 @@ public sealed class ColdStartExperiment : IExperiment
     {
         var all = phases.Snapshot();
         return all.Count == 0 ? "nothing started" : $"last phase: {all[^1].Key}";
-    }
-
-    /// <summary>The workload's own timestamps (CLOCK_MONOTONIC, the same clock as ours when the kernel is shared).</summary>
-    internal static void ReadMarkers(string output, PhaseClock phases, ReadinessMethod method)
-    {
-        if (!File.Exists(output)) return;
-        foreach (var line in File.ReadLines(output).Take(100))
-        {
-            var parts = line.Split(' ');
-            if (parts.Length < 2 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long ns)) continue;
-            if (parts[0] == "sandbench-start") phases.MarkAt(Phases.WorkloadStart, ns);
-            else if (parts[0] == "sandbench-ready")
-                phases.MarkAt(method == ReadinessMethod.Socket ? Phases.Listening : "workload-ready", ns);
-        }
     }
 }

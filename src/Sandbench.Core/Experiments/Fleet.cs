@@ -375,7 +375,7 @@ internal sealed class Fleet : IAsyncDisposable
             {
                 m.Ended(m.Status == TrialStatus.Ok ? TrialStatus.Failed : m.Status, (m.Error is null ? "" : m.Error + "; ") + "teardown: " + e.Message);
             }
-            if (markers && m.Phases.TryGet(Phases.Spawn, out _)) ColdStartExperiment.ReadMarkers(m.OutputPath, m.Phases, _method);
+            if (markers && m.Phases.TryGet(Phases.Spawn, out _)) WorkloadMarkers.Read(m.OutputPath, m.Phases, _method == ReadinessMethod.Socket ? Phases.Listening : "workload-ready");
             m.Phases.Mark(Phases.Done);
             try
             {

@@ -41,7 +41,11 @@ public sealed record TrialContext(
     Artifact Artifact,
     string SandboxName,
     string WorkDir,
-    MonotonicClock Clock);
+    MonotonicClock Clock)
+{
+    /// <summary>Starts a local gateway in front of a runtime + workload (null where the host program has none).</summary>
+    public Gateway.IGatewayLauncher? Gateway { get; init; }
+}
 
 /// <summary>What one trial measured, or why it failed.</summary>
 public sealed record TrialOutcome(

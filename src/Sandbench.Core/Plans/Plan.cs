@@ -24,6 +24,15 @@ public enum ReadinessMethod
     Marker,
 }
 
+/// <summary>How a cold start's first request reaches the sandbox.</summary>
+public enum RequestPath
+{
+    /// <summary>The tool starts the sandbox and sends the request to it.</summary>
+    Direct,
+    /// <summary>The request goes to a local gateway whose service is at zero; the gateway starts the sandbox and forwards it (seed 003's service response latency).</summary>
+    Gateway,
+}
+
 /// <summary>In which order trials of several runtimes run.</summary>
 public enum TrialOrder
 {
@@ -54,6 +63,9 @@ public sealed record ExperimentSpec(
 
     /// <summary>Settings of the experiments that run many sandboxes at once (scale, density); null on the others.</summary>
     public FleetSpec? Fleet { get; init; }
+
+    /// <summary>How a cold start's request reaches the sandbox: directly, or through the local gateway.</summary>
+    public RequestPath Via { get; init; } = RequestPath.Direct;
 
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();

@@ -12,7 +12,7 @@ namespace Sandbench.Core.Plans;
 public static partial class PlanLoader
 {
     private static readonly string[] TopKeys = ["name", "description", "runtimes", "workloads", "experiments"];
-    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval",
+    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval", "via",
         .. FleetKeys];
     private static readonly string[] ProfileBaseKeys = ["name", "kind", "extends"];
 
@@ -22,6 +22,12 @@ public static partial class PlanLoader
         ["socket"] = ReadinessMethod.Socket,
         ["connect-retry"] = ReadinessMethod.ConnectRetry,
         ["marker"] = ReadinessMethod.Marker,
+    };
+
+    private static readonly Dictionary<string, RequestPath> ViaNames = new(StringComparer.Ordinal)
+    {
+        ["direct"] = RequestPath.Direct,
+        ["gateway"] = RequestPath.Gateway,
     };
 
     private static readonly Dictionary<string, TrialOrder> OrderNames = new(StringComparer.Ordinal)
@@ -227,6 +233,9 @@ public static partial class PlanLoader
         var sweep = ReadSweep(r, keys, YamlReader.Join(path, "sweep"), catalog, runtimes);
         var load = warm ? ReadLoad(r, keys, path, map) : null;
         var fleet = ReadFleet(r, keys, path, type);
+        var via = r.Enum(keys, "via", path, ViaNames);
+        if (via == RequestPath.Gateway && type is not null && type != "coldstart")
+            r.Error(keys["via"], YamlReader.Join(path, "via"), $"only coldstart can go through the gateway ({type} starts its sandbox itself)");
         if (type is null) return null;
         if (fleet is not null)
         {
@@ -247,6 +256,7 @@ public static partial class PlanLoader
             SampleInterval = sampling ?? d.SampleInterval,
             Load = load,
             Fleet = fleet,
+            Via = via ?? RequestPath.Direct,
         };
     }
 
@@ -282,4 +292,6 @@ public static partial class PlanLoader
     public static string Name(ReadinessMethod m) => ReadinessNames.First(p => p.Value == m).Key;
 
     public static string Name(TrialOrder o) => OrderNames.First(p => p.Value == o).Key;
+
+    public static string Name(RequestPath v) => ViaNames.First(p => p.Value == v).Key;
 }

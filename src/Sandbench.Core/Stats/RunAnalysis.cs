@@ -15,7 +15,11 @@ public sealed record RuntimeResult(
     int Failed,
     int Warmups,
     string Readiness,
-    IReadOnlyList<string> Errors);
+    IReadOnlyList<string> Errors)
+{
+    /// <summary><c>direct</c>, or <c>gateway</c> for cold starts through the local gateway (their figure starts at the client's request).</summary>
+    public string Via { get; init; } = "direct";
+}
 
 /// <summary>Boot statistics of one runtime × workload in a run (times in ms, sizes in MiB).</summary>
 /// <param name="RunMs">Spawn to the sandbox's end.</param>
@@ -56,15 +60,16 @@ public static partial class RunAnalysis
 
     private static readonly string[] Canonical =
     [
-        Phases.Spawn, Phases.RequestSent, Phases.Created, Phases.Started, Phases.VmmReady, Phases.VmmCommands, Phases.Boot,
+        Phases.Spawn, Phases.RequestSent, Phases.GatewayReceived, Phases.Created, Phases.Started, Phases.VmmReady, Phases.VmmCommands, Phases.Boot,
         Phases.GuestKernel, Phases.GuestPrintkFreeing, Phases.GuestPrintkInit, Phases.GuestInit, Phases.GuestNet, Phases.WorkloadStart,
-        "workload-ready", Phases.Listening, Phases.FirstByte, Phases.WorkloadExit, Phases.VmmShutdown, Phases.Exit, Phases.Done,
+        "workload-ready", Phases.Listening, Phases.Forwarded, Phases.UpstreamFirstByte, Phases.FirstByte, Phases.WorkloadExit, Phases.VmmShutdown, Phases.Exit, Phases.Done,
     ];
 
     public static IReadOnlyList<RuntimeResult> ColdStart(IReadOnlyList<TrialRecord> trials) =>
         [.. trials.Where(t => t.Experiment == "coldstart")
-            .GroupBy(t => (t.Runtime, t.Workload))
-            .OrderBy(g => trials.First(t => t.Runtime == g.Key.Runtime).Id)
+            .GroupBy(t => (t.Runtime, t.Workload, Via: Via(t)))
+            .OrderBy(g => g.Key.Via == "gateway" ? 1 : 0)
+            .ThenBy(g => trials.First(t => t.Runtime == g.Key.Runtime).Id)
             .Select(g =>
             {
                 var measured = g.Where(t => !t.Warmup).ToList();
@@ -77,7 +82,7 @@ public static partial class RunAnalysis
                 var errors = measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3).ToList();
                 return new RuntimeResult("coldstart", g.Key.Runtime, g.Key.Workload,
                     Summary.Of([.. ok.Select(t => t.Sample(ColdStartExperiment.Metric)!.Value)])?.Scale(1e-6),
-                    measured.Count - ok.Count, g.Count(t => t.Warmup), readiness, errors);
+                    measured.Count - ok.Count, g.Count(t => t.Warmup), readiness, errors) { Via = g.Key.Via };
             })];
 
     public static IReadOnlyList<BootResult> Boot(IReadOnlyList<TrialRecord> trials) =>
@@ -107,7 +112,7 @@ public static partial class RunAnalysis
     /// <summary>Phases of the successful measured trials of one experiment, per runtime × workload.</summary>
     public static IReadOnlyList<PhaseBreakdown> PhaseBreakdowns(IReadOnlyList<TrialRecord> trials, string experiment = "coldstart") =>
         [.. trials.Where(t => t.Experiment == experiment && !t.Warmup && t.Status == TrialStatus.Ok)
-            .GroupBy(t => (t.Runtime, t.Workload))
+            .GroupBy(t => (Runtime: Via(t) == "gateway" ? t.Runtime + " via gateway" : t.Runtime, t.Workload))
             .OrderBy(g => g.Min(t => t.Id))
             .Select(g =>
             {
@@ -128,6 +133,9 @@ public static partial class RunAnalysis
                 }
                 return new PhaseBreakdown(g.Key.Runtime, g.Key.Workload, stats);
             })];
+
+    /// <summary>How a trial's request reached its sandbox (the <c>via</c> parameter; direct when absent).</summary>
+    public static string Via(TrialRecord t) => t.Parameters.TryGetValue("via", out var v) ? v : "direct";
 
     private static double? Step(TrialRecord t, string from, string to)
     {

@@ -27,7 +27,13 @@ public sealed record ScaleStep(
     string? BreakReason,
     bool Interrupted,
     double? CpuBusy,
-    double? Load1Max);
+    double? Load1Max)
+{
+    /// <summary>Connect-retry: the largest gap between two looks at one waiting sandbox (its first byte is known within it); 0 with socket activation.</summary>
+    public double ResolutionMs { get; init; }
+
+    public string Readiness { get; init; } = "";
+}
 
 /// <summary>Memory per sandbox of one runtime, from one scale step or density run (sizes in MiB).</summary>
 /// <param name="Source">Where from: "scale N=100", "density".</param>
@@ -80,7 +86,11 @@ public static class ScaleAnalysis
                     (int)steps.Sum(s => s.Sample(ScaleExperiment.AnsweredMetric) ?? 0), g.Key.N * steps.Count,
                     Of(steps, ScaleExperiment.AllReadyMetric, 1e-6), Of(steps, ScaleExperiment.LastReadyMetric, 1e-6),
                     Of(answered, ScaleExperiment.FirstByteMetric, 1e-6), Of(answered, ColdStartExperiment.Metric, 1e-6),
-                    broke?.Parameters.GetValueOrDefault("break_reason"), steps.Any(s => s.Status == TrialStatus.Interrupted), cpu, load);
+                    broke?.Parameters.GetValueOrDefault("break_reason"), steps.Any(s => s.Status == TrialStatus.Interrupted), cpu, load)
+                {
+                    ResolutionMs = steps.Max(s => s.ReadinessResolutionNs) / 1e6,
+                    Readiness = string.Join(", ", steps.Select(s => s.Readiness).Distinct()),
+                };
             })];
     }
 

@@ -97,4 +97,11 @@ public static class Phases
     public const string VmmShutdown = "vmm-shutdown";
     /// <summary>The guest's workload exited (init's marker, host arrival time).</summary>
     public const string WorkloadExit = "workload-exit";
+
+    /// <summary>A gateway began handling the request (its head parsed).</summary>
+    public const string GatewayReceived = "gateway-received";
+    /// <summary>The gateway sent the request on to a sandbox.</summary>
+    public const string Forwarded = "forwarded";
+    /// <summary>The sandbox's response head reached the gateway.</summary>
+    public const string UpstreamFirstByte = "upstream-first-byte";
 }

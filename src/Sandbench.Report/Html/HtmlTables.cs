@@ -22,20 +22,22 @@ internal static class HtmlTables
     {
         string of = multiRun ? $" (run {run.Info.Id})" : "";
         if (multiRun) h.Append("<h3>").Append(E($"run {run.Info.Id} · plan {run.Info.PlanName}")).Append("</h3>\n");
-        if (run.Trials.Count == 0)
+        if (run.Trials.Count == 0 && run.Gateway.Count == 0)
         {
             h.Append("<p class=\"note\">this run has no trials</p>\n");
             return;
         }
-        if (run.ColdStart.Count > 0)
+        foreach (var (via, title) in new[] { ("direct", "cold start: spawn → first response byte (ms)"), ("gateway", "cold start through the gateway: request sent → first response byte at the client (ms)") })
         {
-            Table(h, "cold start: spawn → first response byte (ms)" + of,
+            var rows = run.ColdStart.Where(r => r.Via == via).ToList();
+            if (rows.Count == 0) continue;
+            Table(h, title + of,
                 ["runtime", "n", "mean", "min", "p50", "p90", "p99", "max", "stddev", "95% CI of mean", "failed", "readiness"],
-                run.ColdStart.Select(r => r.ColdStartMs is { } s
+                rows.Select(r => r.ColdStartMs is { } s
                     ? new[] { r.Runtime, Inv($"{s.N}"), F(s.Mean), F(s.Min), F(s.P50), F(s.P90), F(s.P99), F(s.Max), F(s.StdDev), $"{F(s.CiLow)} – {F(s.CiHigh)}", Inv($"{r.Failed}"), r.Readiness }
                     : [r.Runtime, "0", "–", "–", "–", "–", "–", "–", "–", "–", Inv($"{r.Failed}"), r.Readiness]),
                 numeric: [1, 2, 3, 4, 5, 6, 7, 8, 10]);
-            Errors(h, run.ColdStart.SelectMany(r => r.Errors.Select(e => (r.Runtime, e))));
+            Errors(h, rows.SelectMany(r => r.Errors.Select(e => (r.Runtime, e))));
         }
         Phases(h, run.ColdStartPhases, "cold-start phases" + of);
         if (run.Boot.Count > 0)
@@ -55,6 +57,7 @@ internal static class HtmlTables
         if (run.Warm.Count > 0) Warm(h, run.Warm, of);
         if (run.Eventing.Count > 0) Eventing(h, run.Eventing, of);
         HtmlScaleTables.Write(h, run, of);
+        if (run.Gateway.Count > 0) Gateway(h, run.Gateway, of);
         if (run.HostStats.Count > 0)
         {
             Table(h, "host during the run (read every second)" + of, ["metric", "n", "mean", "min", "max"],
@@ -91,6 +94,19 @@ internal static class HtmlTables
                 e.Label.Length == 0 ? "-" : e.Label, Inv($"{e.Events}"), e.EventsPerSecond is { } r ? Inv($"{r:F1}") : "-", Inv($"{e.Invalid}"), Inv($"{e.Duplicates}"),
                 Inv($"{e.Untimed + e.ForeignClock + e.NegativeLatency}"), Ms(e.MinMs), Ms(e.MeanMs), Ms(e.P50Ms), Ms(e.P90Ms), Ms(e.P99Ms), Ms(e.P999Ms), Ms(e.MaxMs), e.EndedBy,
             }), numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    }
+
+    private static void Gateway(StringBuilder h, IReadOnlyList<GatewayResult> rows, string of)
+    {
+        static string G(double? v) => v is { } x ? x.ToString(x >= 100 ? "0.0" : "0.000", CultureInfo.InvariantCulture) : "–";
+        Table(h, "gateway: time to first byte at the gateway (ms), cold = waited for a sandbox to start" + of,
+            ["service", "runtime", "requests", "failed", "cold", "warm", "cold p50", "cold p99", "cold wait", "warm p50", "warm p99", "sandboxes", "failed starts", "peak", "readiness"],
+            rows.Select(r => new[]
+            {
+                r.Service, r.Runtimes, Inv($"{r.Requests}"), Inv($"{r.Failed}"), Inv($"{r.Cold}"), Inv($"{r.Warm}"), G(r.ColdMs?.P50), G(r.ColdMs?.P99), G(r.ColdWaitMs?.P50),
+                G(r.WarmMs?.P50), G(r.WarmMs?.P99), Inv($"{r.SandboxesStarted}"), Inv($"{r.FailedStarts}"), Inv($"{r.PeakSandboxes}"), r.Readiness,
+            }), numeric: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+        Errors(h, rows.SelectMany(r => r.Errors.Select(e => (r.Service, e))));
     }
 
     public static void Comparison(StringBuilder h, RunData a, RunData b, IReadOnlyList<MetricComparison> rows)

@@ -183,6 +183,19 @@ public sealed class ScaleLadderTests : IDisposable
     }
 
     [Fact]
+    public void ListeningPorts_ProcNetTcp_OnlySocketsInStateListen()
+    {
+        const string table = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 0100007F:934F 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5681210 1
+               1: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1070 1
+               2: 0100007F:A1B2 0100007F:934F 01 00000000:00000000 00:00000000 00000000     0        0 5681211 1
+            """;
+
+        Assert.Equal([0x934F, 0x07E8], FleetRequests.ListeningPorts(table).Order().Reverse());
+    }
+
+    [Fact]
     public void Tasks_LocalHost_ReadsExistingTasksAndTheLowerLimit()
     {
         var host = new HostInfo(p => p switch

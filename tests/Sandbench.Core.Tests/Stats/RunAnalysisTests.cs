@@ -216,9 +216,10 @@ public sealed class RunAnalysisTests
     [Theory]
     [InlineData(Phases.Spawn, 0)]
     [InlineData(Phases.RequestSent, 1)]
-    [InlineData(Phases.VmmCommands, 5)]
-    [InlineData(Phases.Done, 19)]
-    [InlineData("something-new", 20)]
+    [InlineData(Phases.GatewayReceived, 2)]
+    [InlineData(Phases.VmmCommands, 6)]
+    [InlineData(Phases.Done, 22)]
+    [InlineData("something-new", 23)]
     public void CanonicalRank_Phase_ReturnsItsPlace(string phase, int expected) =>
         Assert.Equal(expected, RunAnalysis.CanonicalRank(phase));
 }
