@@ -31,6 +31,8 @@ public static class FigureRegistry
         new ScaleLatencyFigure(),
         new ScaleAnsweredFigure(),
         new ScaleTimelineFigure(),
+        new GatewayLatencyFigure(),
+        new GatewayTimelineFigure(),
         new FootprintFigure(),
         new MemoryPerSandboxFigure(),
         new MemoryOverTimeFigure(),

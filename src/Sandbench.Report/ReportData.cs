@@ -45,7 +45,12 @@ public sealed class ReportData
         return new ReportData([.. runs.Select(r =>
         {
             var run = RunData.From(r, store.Trials(r.Id), store.Environment(r.Id), store.HostMetrics(r.Id), store.Histograms);
-            if (store is IGatewayStore g) run.Gateway = GatewayAnalysis.Of(g.GatewayRequests(r.Id), g.GatewaySandboxes(r.Id));
+            if (store is IGatewayStore g)
+            {
+                run.GatewayRequests = g.GatewayRequests(r.Id);
+                run.GatewaySandboxes = g.GatewaySandboxes(r.Id);
+                run.Gateway = GatewayAnalysis.Of(run.GatewayRequests, run.GatewaySandboxes);
+            }
             return run;
         })], store);
     }
@@ -96,6 +101,12 @@ public sealed class RunData
 
     /// <summary>The local gateway's services, when the run went through it (<c>sandbench gateway</c>).</summary>
     public IReadOnlyList<GatewayResult> Gateway { get; internal set; } = [];
+
+    /// <summary>Every request the gateway handled in the run, in arrival order.</summary>
+    public IReadOnlyList<GatewayRequestRecord> GatewayRequests { get; internal set; } = [];
+
+    /// <summary>Every sandbox the gateway started in the run, in start order.</summary>
+    public IReadOnlyList<GatewaySandboxRecord> GatewaySandboxes { get; internal set; } = [];
     public IReadOnlyList<HostStat> HostStats { get; }
 
     public static RunData From(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host,

@@ -37,7 +37,7 @@ public sealed class ReportTests : IDisposable
         Assert.Contains("skipped sweep-memory: no sweep over memory with two or more numeric values and successful trials in run aaaa1111 (plans/vm-memory.yaml sweeps it)",
             stdout, StringComparison.Ordinal);
         Assert.Contains("skipped warm-percentiles: no warm trials in run aaaa1111 (plans/warm.yaml or 'sandbench warm' measures it)", stdout, StringComparison.Ordinal);
-        Assert.EndsWith($"report: {Out}/report.html (9 figures, 16 skipped)", stdout.Trim(), StringComparison.Ordinal);
+        Assert.EndsWith($"report: {Out}/report.html (9 figures, 18 skipped)", stdout.Trim(), StringComparison.Ordinal);
         foreach (var name in Drawn)
         {
             Assert.True(File.Exists(Path.Combine(Out, name + ".png")), name + ".png");
@@ -46,25 +46,29 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
-    public async Task Report_WarmAndSinkRuns_PrintOnlyTheirOwnLines()
+    public async Task Report_WarmSinkAndGatewayRuns_PrintOnlyTheirOwnLines()
     {
         Seed(s =>
         {
             ReportSeed.WarmRun(s, "dddd4444");
             ReportSeed.EventingRun(s, "ffff6666");
+            ReportSeed.GatewayRun(s, "gggg7777");
         });
 
+        var gateway = await _h.RunAsync("report", "gggg", "--out", Out + "-gateway", "--db", _h.Db);
         var warm = await _h.RunAsync("report", "dddd", "--out", Out, "--db", _h.Db);
         var sink = await _h.RunAsync("report", "ffff", "--out", Out + "-sink", "--db", _h.Db);
 
         // Nothing else reaches the terminal (the drawing library's native code prints warnings of its own for some styles).
-        foreach (var (code, stdout, stderr) in new[] { warm, sink })
+        foreach (var (code, stdout, stderr) in new[] { warm, sink, gateway })
         {
             Assert.Equal((0, ""), (code, stderr));
             Assert.All(stdout.TrimEnd('\n').Split('\n'), l => Assert.Matches("^(wrote|skipped|report:) ", l));
         }
         Assert.Contains("wrote " + Path.Combine(Out, "warm-percentiles.png"), warm.Out, StringComparison.Ordinal);
         Assert.Contains("wrote " + Path.Combine(Out + "-sink", "eventing-over-time.png"), sink.Out, StringComparison.Ordinal);
+        Assert.Contains("wrote " + Path.Combine(Out + "-gateway", "gateway-timeline.png"), gateway.Out, StringComparison.Ordinal);
+        Assert.Contains("gateway: time to first byte at the gateway", File.ReadAllText(Path.Combine(Out + "-gateway", "report.html")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -330,4 +330,48 @@ public sealed class FigureTests : IDisposable
         Assert.Equal(6, Bars(plot).Count);
         Assert.Contains("runc · bbbb2222\nn=10", Ticks(plot));
     }
+
+    [Fact]
+    public void GatewayLatency_ColdAndWarmMediansSideBySide_WithWhiskersToP99()
+    {
+        ReportSeed.GatewayRun(_r.Store, "gggg7777");
+        var data = _r.Load("gggg7777");
+
+        var result = Build("gateway-latency", data);
+
+        var g = data.Runs[0].Gateway.Single();
+        // Cold: 100+2 and 200+2 ms to first byte; warm: nine of 1 ms.
+        Assert.Equal((2, 9), (g.Cold, g.Warm));
+        Assert.Equal([g.ColdMs!.P50, g.WarmMs!.P50], Bars(result.Plot!).Select(b => b.Value));
+        Assert.Equal([-0.2, 0.2], Bars(result.Plot!).Select(b => Math.Round(b.Position, 3)));
+        Assert.Equal(1.0, g.WarmMs.P50, 9);
+        Assert.Equal(["hello (runc)\ncold n=2, warm n=9"], Ticks(result.Plot!));
+        Assert.Contains("hello (runc): socket", result.Caption, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GatewayTimeline_CountsSandboxesAliveAndReadyFromTheStoredTimes()
+    {
+        ReportSeed.GatewayRun(_r.Store, "gggg7777");
+
+        var plot = Build("gateway-timeline", _r.Load("gggg7777")).Plot!;
+
+        var lines = plot.GetPlottables<Scatter>().ToDictionary(s => s.LegendText);
+        var alive = lines["hello: sandboxes alive"].Data.GetScatterPoints();
+        // Up at 0, down at 3 s (idle), up at 5 s, down at 6 s.
+        Assert.Equal([(0.0, 0.0), (0, 1), (3, 0), (5, 1), (6, 0)], alive.Select(p => (Math.Round(p.X, 6), p.Y)));
+        var ready = lines["hello: sandboxes ready"].Data.GetScatterPoints();
+        Assert.Equal([(0.0, 0.0), (0.1, 1), (3, 0), (5.2, 1), (6, 0)], ready.Select(p => (Math.Round(p.X, 6), p.Y)));
+        Assert.Equal(1, lines["hello: requests in flight"].Data.GetScatterPoints().Max(p => p.Y));
+    }
+
+    [Fact]
+    public void GatewayFigures_WithoutGatewayRequests_AreSkippedWithTheCommandThatRecordsThem()
+    {
+        ReportSeed.WarmRun(_r.Store, "dddd4444");
+        var data = _r.Load("dddd4444");
+
+        Assert.Contains("'sandbench gateway' records them", Build("gateway-latency", data).SkipReason, StringComparison.Ordinal);
+        Assert.Contains("'sandbench gateway' records them", Build("gateway-timeline", data).SkipReason, StringComparison.Ordinal);
+    }
 }

@@ -148,6 +148,26 @@ public static class ReportSeed
         store.FinishRun(id, RunStatus.Completed, T0.AddMinutes(1));
     }
 
+    /// <summary>
+    /// A gateway run on runc: sandbox 1 starts at 0 (ready at 100 ms), serves a cold request and 9 warm ones 1 ms each, stops idle at 3 s;
+    /// sandbox 2 starts at 5 s (ready at 5.2 s) for one cold request and stops at shutdown, 6 s.
+    /// </summary>
+    public static void GatewayRun(SqliteResultStore store, string id)
+    {
+        store.BeginRun(new RunInfo(id, "gateway", "0123456789abcdef", "sandbench gateway --runtime runc", T0, null, RunStatus.Running, "0.1.0"), new Dictionary<string, string>());
+        const long S = 1_000_000_000L;
+        var requests = new List<GatewayRequestRecord> { new("hello", 0, "GET", "/", "g-1", true, 100 * Ms, 2 * Ms, 3 * Ms, 200, null) };
+        for (int i = 1; i <= 9; i++) requests.Add(new("hello", i * 200 * Ms, "GET", "/", "g-1", false, 0, 1 * Ms, 2 * Ms, 200, null));
+        requests.Add(new("hello", 5 * S, "GET", "/", "g-2", true, 200 * Ms, 2 * Ms, 3 * Ms, 200, null));
+        store.AppendGatewayRequests(id, requests);
+        store.AppendGatewaySandboxes(id,
+        [
+            new("g-1", "hello", "runc", 0, 100 * Ms, 3 * S, "idle", null, 10, [new("spawn", 0), new("listening", 100 * Ms)], "socket"),
+            new("g-2", "hello", "runc", 5 * S, 5 * S + 200 * Ms, 6 * S, "shutdown", null, 1, [new("spawn", 5 * S), new("listening", 5 * S + 200 * Ms)], "socket"),
+        ]);
+        store.FinishRun(id, RunStatus.Completed, T0.AddSeconds(6));
+    }
+
     /// <summary>A run that was interrupted before its first trial ended.</summary>
     public static void EmptyRun(SqliteResultStore store, string id)
     {
