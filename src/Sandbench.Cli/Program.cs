@@ -23,6 +23,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     LoadCommand.Build(),
     CompareCommand.Build(),
     ExportCommand.Build(),
+    ReportCommand.Build(),
     SinkCommand.Build(app),
     GatewayCommand.Build(app),
 };

@@ -239,13 +239,17 @@ public sealed partial class SqliteResultStore : IResultStore
             // Three queries for the whole run rather than two per trial; a read transaction keeps them consistent
             // while another process appends.
             using var tx = _connection.BeginTransaction(deferred: true);
+            // Ordered by t.id (and rowid) so SQLite walks its indexes in order and sorts nothing: a run of 300,000
+            // trials has millions of phases. Each trial's phases are put in time order below, in memory.
             var phases = ReadChildren(tx, """
-                SELECT p.trial_id, p.name, p.t_ns FROM phases p JOIN trials t ON t.id = p.trial_id
-                WHERE t.run_id = $run_id ORDER BY p.trial_id, p.t_ns, p.name;
+                SELECT p.trial_id, p.name, p.t_ns FROM trials t JOIN phases p ON p.trial_id = t.id
+                WHERE t.run_id = $run_id ORDER BY t.id;
                 """, runId, r => new KeyValuePair<string, long>(r.GetString(1), r.GetInt64(2)));
+            foreach (var list in phases.Values)
+                list.Sort((a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : string.CompareOrdinal(a.Key, b.Key));
             var samples = ReadChildren(tx, """
-                SELECT s.trial_id, s.metric, s.value FROM samples s JOIN trials t ON t.id = s.trial_id
-                WHERE t.run_id = $run_id ORDER BY s.trial_id, s.rowid;
+                SELECT s.trial_id, s.metric, s.value FROM trials t JOIN samples s ON s.trial_id = t.id
+                WHERE t.run_id = $run_id ORDER BY t.id, s.rowid;
                 """, runId, r => new KeyValuePair<string, double>(r.GetString(1), r.GetDouble(2)));
 
             using var query = Command(tx, """
@@ -354,16 +358,27 @@ public sealed partial class SqliteResultStore : IResultStore
         query.Parameters.AddWithValue("$run_id", runId);
         using var reader = query.ExecuteReader();
         var byTrial = new Dictionary<long, List<KeyValuePair<string, T>>>();
+        // Rows come grouped by trial: look the list up only when the trial changes. Names repeat (a few phase and
+        // metric names over millions of rows), so each is kept once.
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        long current = long.MinValue;
+        List<KeyValuePair<string, T>>? list = null;
         while (reader.Read())
         {
             var trialId = reader.GetInt64(0);
-            if (!byTrial.TryGetValue(trialId, out var list))
+            if (trialId != current || list is null)
             {
-                list = [];
-                byTrial.Add(trialId, list);
+                current = trialId;
+                if (!byTrial.TryGetValue(trialId, out list))
+                {
+                    list = [];
+                    byTrial.Add(trialId, list);
+                }
             }
 
-            list.Add(read(reader));
+            var row = read(reader);
+            if (!names.TryGetValue(row.Key, out var name)) names.Add(row.Key, name = row.Key);
+            list.Add(new KeyValuePair<string, T>(name, row.Value));
         }
 
         return byTrial;

@@ -54,14 +54,10 @@ public static partial class RunAnalysis
     /// </summary>
     /// <param name="histograms">The encoded histograms of a trial (from the store).</param>
     public static IReadOnlyList<WarmResult> Warm(IReadOnlyList<TrialRecord> trials, Func<long, IReadOnlyList<EncodedHistogram>> histograms) =>
-        [.. trials.Where(t => t.Experiment == "warm")
-            .GroupBy(t => (t.Runtime, t.Workload, Mode: t.Parameters.GetValueOrDefault("mode") ?? "open",
-                Point: t.Parameters.GetValueOrDefault("rate") ?? t.Parameters.GetValueOrDefault("concurrency") ?? ""))
-            .OrderBy(g => g.Min(t => t.Id))
+        [.. WarmGroups(trials)
             .Select(g =>
             {
-                var measured = g.Where(t => !t.Warmup).ToList();
-                var ok = measured.Where(t => t.Status == TrialStatus.Ok && t.Sample("completed") is not null).ToList();
+                var (measured, ok) = (g.Measured, g.Ok);
                 LongHistogram? corrected = null, uncorrected = null, ttfb = null;
                 foreach (var t in ok)
                     foreach (var h in histograms(t.Id))
@@ -77,18 +73,51 @@ public static partial class RunAnalysis
                 double? Mean(string metric) => ok.Select(t => t.Sample(metric)).OfType<double>().ToList() is { Count: > 0 } v ? v.Average() : null;
                 long Sum(string metric) => (long)ok.Sum(t => t.Sample(metric) ?? 0);
                 double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-                return new WarmResult(g.Key.Runtime, g.Key.Workload, g.Key.Mode,
-                    g.Key.Mode == "open" && g.Key.Point.Length > 0 ? Number(g.Key.Point) : null,
-                    g.Key.Mode == "closed" && g.Key.Point.Length > 0 ? (int)Number(g.Key.Point) : null,
+                return new WarmResult(g.Runtime, g.Workload, g.Mode,
+                    g.Mode == "open" && g.Point.Length > 0 ? Number(g.Point) : null,
+                    g.Mode == "closed" && g.Point.Length > 0 ? (int)Number(g.Point) : null,
                     ok.Count, Mean(WarmExperiment.AchievedRateMetric),
                     LatencyPercentiles.Of(corrected), LatencyPercentiles.Of(uncorrected), LatencyPercentiles.Of(ttfb),
                     Summary.Of([.. ok.Select(t => t.Sample("corrected_p99_ns")).OfType<double>()])?.Scale(1e-6),
                     Sum("completed"), Sum("errors"), Sum("late"), Sum("dropped"),
                     ok.Select(t => t.Sample(BootExperiment.RssPeakMetric)).OfType<double>().ToList() is { Count: > 0 } rss ? rss.Max() / (1 << 20) : null,
                     Mean("cpu_cores"),
-                    measured.Count - ok.Count, g.Count(t => t.Warmup),
+                    measured.Count - ok.Count, g.Warmups,
                     [.. measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3)]);
             })];
+
+    /// <summary>The warm rows' trials: per runtime × workload × load point, in the order the run first met them.</summary>
+    private sealed record WarmGroup(string Runtime, string Workload, string Mode, string Point, List<TrialRecord> Measured, List<TrialRecord> Ok, int Warmups);
+
+    private static IEnumerable<WarmGroup> WarmGroups(IReadOnlyList<TrialRecord> trials) =>
+        trials.Where(t => t.Experiment == "warm")
+            .GroupBy(t => (t.Runtime, t.Workload, Mode: t.Parameters.GetValueOrDefault("mode") ?? "open",
+                Point: t.Parameters.GetValueOrDefault("rate") ?? t.Parameters.GetValueOrDefault("concurrency") ?? ""))
+            .OrderBy(g => g.Min(t => t.Id))
+            .Select(g =>
+            {
+                var measured = g.Where(t => !t.Warmup).ToList();
+                return new WarmGroup(g.Key.Runtime, g.Key.Workload, g.Key.Mode, g.Key.Point, measured,
+                    measured.Where(t => t.Status == TrialStatus.Ok && t.Sample("completed") is not null).ToList(), g.Count(t => t.Warmup));
+            });
+
+    /// <summary>
+    /// The pooled histogram of <paramref name="metric"/> behind each row of <see cref="Warm"/> (same order, same
+    /// trials, same merge), for figures that draw a whole distribution; null where no trial stored one.
+    /// </summary>
+    public static IReadOnlyList<LongHistogram?> WarmHistograms(IReadOnlyList<TrialRecord> trials, Func<long, IReadOnlyList<EncodedHistogram>> histograms, string metric) =>
+        [.. WarmGroups(trials).Select(g =>
+        {
+            LongHistogram? pooled = null;
+            foreach (var t in g.Ok)
+                foreach (var h in histograms(t.Id).Where(h => h.Metric == metric))
+                    pooled = Merge(pooled, HistogramCodec.Decode(h.Data));
+            return pooled;
+        })];
+
+    /// <summary>The successful measured trials behind each row of <see cref="Warm"/> (same order).</summary>
+    public static IReadOnlyList<IReadOnlyList<TrialRecord>> WarmTrials(IReadOnlyList<TrialRecord> trials) =>
+        [.. WarmGroups(trials).Select(g => (IReadOnlyList<TrialRecord>)g.Ok)];
 
     private static LongHistogram Merge(LongHistogram? into, LongHistogram h)
     {
