@@ -230,62 +230,6 @@ public sealed partial class SqliteResultStore : IResultStore
         }
     }
 
-    public IReadOnlyList<TrialRecord> Trials(string runId)
-    {
-        ArgumentNullException.ThrowIfNull(runId);
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            // Three queries for the whole run rather than two per trial; a read transaction keeps them consistent
-            // while another process appends.
-            using var tx = _connection.BeginTransaction(deferred: true);
-            // Ordered by t.id (and rowid) so SQLite walks its indexes in order and sorts nothing: a run of 300,000
-            // trials has millions of phases. Each trial's phases are put in time order below, in memory.
-            var phases = ReadChildren(tx, """
-                SELECT p.trial_id, p.name, p.t_ns FROM trials t JOIN phases p ON p.trial_id = t.id
-                WHERE t.run_id = $run_id ORDER BY t.id;
-                """, runId, r => new KeyValuePair<string, long>(r.GetString(1), r.GetInt64(2)));
-            foreach (var list in phases.Values)
-                list.Sort((a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : string.CompareOrdinal(a.Key, b.Key));
-            var samples = ReadChildren(tx, """
-                SELECT s.trial_id, s.metric, s.value FROM trials t JOIN samples s ON s.trial_id = t.id
-                WHERE t.run_id = $run_id ORDER BY t.id, s.rowid;
-                """, runId, r => new KeyValuePair<string, double>(r.GetString(1), r.GetDouble(2)));
-
-            using var query = Command(tx, """
-                SELECT id, run_id, experiment, runtime, workload, parameters, iteration, warmup, status, error,
-                       readiness, readiness_resolution_ns, started_utc, origin_ns
-                FROM trials WHERE run_id = $run_id ORDER BY id;
-                """);
-            query.Parameters.AddWithValue("$run_id", runId);
-            using var reader = query.ExecuteReader();
-            var trials = new List<TrialRecord>();
-            while (reader.Read())
-            {
-                var id = reader.GetInt64(0);
-                trials.Add(new TrialRecord(
-                    RunId: reader.GetString(1),
-                    Experiment: reader.GetString(2),
-                    Runtime: reader.GetString(3),
-                    Workload: reader.GetString(4),
-                    Parameters: Codec.ParametersFrom(reader.GetString(5)),
-                    Iteration: reader.GetInt32(6),
-                    Warmup: reader.GetInt64(7) != 0,
-                    Status: Codec.TrialStatusFrom(reader.GetString(8)),
-                    Error: reader.IsDBNull(9) ? null : reader.GetString(9),
-                    Readiness: reader.GetString(10),
-                    ReadinessResolutionNs: reader.GetInt64(11),
-                    StartedUtc: Codec.Timestamp(reader.GetString(12)),
-                    OriginNs: reader.GetInt64(13),
-                    Phases: phases.GetValueOrDefault(id) ?? [],
-                    Samples: samples.GetValueOrDefault(id) ?? [])
-                { Id = id });
-            }
-
-            return trials;
-        }
-    }
-
     public IReadOnlyDictionary<string, string> Environment(string runId)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -349,39 +293,6 @@ public sealed partial class SqliteResultStore : IResultStore
         }
 
         return runs;
-    }
-
-    private Dictionary<long, List<KeyValuePair<string, T>>> ReadChildren<T>(
-        SqliteTransaction tx, string sql, string runId, Func<SqliteDataReader, KeyValuePair<string, T>> read)
-    {
-        using var query = Command(tx, sql);
-        query.Parameters.AddWithValue("$run_id", runId);
-        using var reader = query.ExecuteReader();
-        var byTrial = new Dictionary<long, List<KeyValuePair<string, T>>>();
-        // Rows come grouped by trial: look the list up only when the trial changes. Names repeat (a few phase and
-        // metric names over millions of rows), so each is kept once.
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        long current = long.MinValue;
-        List<KeyValuePair<string, T>>? list = null;
-        while (reader.Read())
-        {
-            var trialId = reader.GetInt64(0);
-            if (trialId != current || list is null)
-            {
-                current = trialId;
-                if (!byTrial.TryGetValue(trialId, out list))
-                {
-                    list = [];
-                    byTrial.Add(trialId, list);
-                }
-            }
-
-            var row = read(reader);
-            if (!names.TryGetValue(row.Key, out var name)) names.Add(row.Key, name = row.Key);
-            list.Add(new KeyValuePair<string, T>(name, row.Value));
-        }
-
-        return byTrial;
     }
 
     private static string DescribeAmbiguous(string prefix, List<RunInfo> matches)

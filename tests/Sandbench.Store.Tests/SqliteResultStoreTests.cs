@@ -50,6 +50,38 @@ public sealed class SqliteResultStoreTests
     }
 
     [Fact]
+    public void Trials_TwoRunsInterleavedInOneFile_EachReadsExactlyItsOwnRows()
+    {
+        // Run A holds most of the file (read in one pass over the tables, dropping B's rows in its id range); run B is
+        // small (read through the index). Their trials alternate, as when two processes write one file at once.
+        using var dir = new TempDirectory();
+        using var store = SqliteResultStore.Open(dir.File("results.db"));
+        store.BeginRun(Run("aaaa0000"), new Dictionary<string, string>());
+        store.BeginRun(Run("bbbb0000"), new Dictionary<string, string>());
+        var expected = new Dictionary<string, List<(long Id, TrialRecord Trial)>> { ["aaaa0000"] = [], ["bbbb0000"] = [] };
+        for (int i = 0; i < 40; i++)
+        {
+            string run = i % 4 == 1 ? "bbbb0000" : "aaaa0000";
+            // Phases stored out of time order; samples in an order of their own, which must survive.
+            var trial = Trial(run, iteration: i, warmup: i % 7 == 0,
+                phases: i % 5 == 0 ? [] : [Phase("ready", 50 + i), Phase("spawn", 0), Phase($"p{i}", 10 + i)],
+                samples: i % 6 == 0 ? [] : [Sample("z", i), Sample("a", -i), Sample($"m{i % 3}", 0.5 * i)]);
+            expected[run].Add((store.AppendTrial(trial), trial));
+        }
+
+        foreach (var (run, trials) in expected)
+        {
+            var read = store.Trials(run);
+            Assert.Equal(trials.Count, read.Count);
+            for (int i = 0; i < trials.Count; i++)
+            {
+                var want = trials[i].Trial with { Phases = [.. trials[i].Trial.Phases.OrderBy(p => p.Value)] };
+                AssertSameTrial(want, trials[i].Id, read[i]);
+            }
+        }
+    }
+
+    [Fact]
     public void AppendTrial_BeforeFinishRun_VisibleToSecondInstance()
     {
         using var dir = new TempDirectory();

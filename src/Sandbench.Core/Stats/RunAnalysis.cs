@@ -114,39 +114,47 @@ public static partial class RunAnalysis
         [.. trials.Where(t => t.Experiment == experiment && !t.Warmup && t.Status == TrialStatus.Ok)
             .GroupBy(t => (Runtime: Via(t) == "gateway" ? t.Runtime + " via gateway" : t.Runtime, t.Workload))
             .OrderBy(g => g.Min(t => t.Id))
-            .Select(g =>
+            .Select(g => new PhaseBreakdown(g.Key.Runtime, g.Key.Workload, Breakdown([.. g])))];
+
+    /// <summary>
+    /// Each phase's median offset, in time order (by median, then canonical rank), with the median step from the
+    /// phase before it over the trials that have both. One pass over each trial's phases (runs hold 100,000s of trials).
+    /// </summary>
+    private static List<PhaseStat> Breakdown(List<TrialRecord> trials)
+    {
+        var offsets = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        foreach (var t in trials)
+        {
+            foreach (var p in t.Phases)
             {
-                // Time order of this runtime's phases (by median offset), so each step is from the phase before it.
-                var offsets = g.SelectMany(t => t.Phases).GroupBy(p => p.Key)
-                    .ToDictionary(p => p.Key, p => p.Select(x => x.Value / 1e6).ToList(), StringComparer.Ordinal);
-                var names = offsets.Keys
-                    .OrderBy(n => Median(offsets[n]))
-                    .ThenBy(CanonicalRank)
-                    .ToList();
-                var stats = new List<PhaseStat>();
-                string? previous = null;
-                foreach (var name in names)
-                {
-                    var steps = previous is null ? [] : g.Select(t => Step(t, previous, name)).OfType<double>().ToList();
-                    stats.Add(new PhaseStat(name, offsets[name].Count, Median(offsets[name]), steps.Count > 0 ? Median(steps) : 0));
-                    previous = name;
-                }
-                return new PhaseBreakdown(g.Key.Runtime, g.Key.Workload, stats);
-            })];
+                if (!offsets.TryGetValue(p.Key, out var list)) offsets.Add(p.Key, list = []);
+                list.Add(p.Value / 1e6);
+            }
+        }
+        var names = offsets.Keys.Select(n => (Name: n, Median: Median(offsets[n]))).OrderBy(n => n.Median).ThenBy(n => CanonicalRank(n.Name)).ToList();
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Count; i++) position.Add(names[i].Name, i);
+        var steps = names.Select(_ => new List<double>()).ToArray();
+        var at = new long[names.Count];
+        var has = new bool[names.Count];
+        foreach (var t in trials)
+        {
+            Array.Clear(has);
+            // The last offset of a name wins, as a lookup of it would find.
+            foreach (var p in t.Phases)
+            {
+                int i = position[p.Key];
+                at[i] = p.Value;
+                has[i] = true;
+            }
+            for (int i = 1; i < names.Count; i++)
+                if (has[i - 1] && has[i]) steps[i].Add((at[i] - at[i - 1]) / 1e6);
+        }
+        return [.. names.Select((n, i) => new PhaseStat(n.Name, offsets[n.Name].Count, n.Median, steps[i].Count > 0 ? Median(steps[i]) : 0))];
+    }
 
     /// <summary>How a trial's request reached its sandbox (the <c>via</c> parameter; direct when absent).</summary>
     public static string Via(TrialRecord t) => t.Parameters.TryGetValue("via", out var v) ? v : "direct";
-
-    private static double? Step(TrialRecord t, string from, string to)
-    {
-        long? a = null, b = null;
-        foreach (var p in t.Phases)
-        {
-            if (p.Key == from) a = p.Value;
-            if (p.Key == to) b = p.Value;
-        }
-        return a is { } x && b is { } y ? (y - x) / 1e6 : null;
-    }
 
     private static double Median(List<double> values)
     {

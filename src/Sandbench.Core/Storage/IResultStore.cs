@@ -140,6 +140,11 @@ public sealed record TrialRecord(
     /// <summary>Per-second series by metric (appended with the trial; read back with <see cref="IResultStore.Series"/>).</summary>
     public IReadOnlyList<SeriesPoint> Series { get; init; } = [];
 
-    public double? Sample(string metric) =>
-        Samples.Where(s => s.Key == metric).Select(s => (double?)s.Value).FirstOrDefault();
+    /// <summary>The first sample named <paramref name="metric"/>, or null (a loop: analyses call it for every trial of large runs).</summary>
+    public double? Sample(string metric)
+    {
+        foreach (var s in Samples)
+            if (s.Key == metric) return s.Value;
+        return null;
+    }
 }
