@@ -40,6 +40,54 @@ public sealed record Summary(
         return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
+    /// <summary>
+    /// The type-7 percentile of unsorted values, found by selection (Hoare's quickselect; linear time on average, where a
+    /// sort is n log n): the same value <see cref="Percentile"/> gives once sorted. Reorders <paramref name="values"/>; NaN when empty.
+    /// </summary>
+    public static double SelectPercentile(Span<double> values, double q)
+    {
+        if (values.Length == 0) return double.NaN;
+        double h = (values.Length - 1) * q;
+        int lo = (int)Math.Floor(h);
+        double low = Select(values, lo);
+        if (lo + 1 >= values.Length || h == lo) return low;
+        // After selecting rank lo, every value above it sits to its right: the next rank is their minimum.
+        double high = double.PositiveInfinity;
+        foreach (double v in values[(lo + 1)..]) high = Math.Min(high, v);
+        return low + (h - lo) * (high - low);
+    }
+
+    /// <summary>Puts the value of rank <paramref name="k"/> at index k, smaller ones before it and larger ones after; returns it.</summary>
+    private static double Select(Span<double> a, int k)
+    {
+        int left = 0, right = a.Length - 1;
+        while (right > left)
+        {
+            // Median of three as the pivot, so sorted or reversed input stays linear.
+            int mid = left + (right - left) / 2;
+            if (a[mid] < a[left]) (a[mid], a[left]) = (a[left], a[mid]);
+            if (a[right] < a[left]) (a[right], a[left]) = (a[left], a[right]);
+            if (a[right] < a[mid]) (a[right], a[mid]) = (a[mid], a[right]);
+            double pivot = a[mid];
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) right = j;
+            else if (k >= i) left = i;
+            else return a[k];
+        }
+        return a[k];
+    }
+
     public Summary Scale(double factor) => new(N, Mean * factor, Min * factor, P50 * factor, P90 * factor,
         P99 * factor, Max * factor, StdDev * factor, CiLow * factor, CiHigh * factor);
 }

@@ -105,4 +105,21 @@ public sealed class SummaryTests
 
         Assert.Equal(new Summary(3, 20, 10, 20, 30, 40, 50, 60, 70, 80), s.Scale(10));
     }
+
+    [Fact]
+    public void SelectPercentile_RandomAndTiedAndOrderedInputs_EqualsPercentileOfTheSortedValues()
+    {
+        var random = new Random(7);
+        foreach (int n in new[] { 1, 2, 3, 10, 101, 1000, 4096 })
+        {
+            foreach (var make in new Func<int, double>[] { _ => random.NextDouble(), _ => random.Next(5), i => i, i => -i })
+            {
+                double[] values = [.. Enumerable.Range(0, n).Select(make)];
+                double[] sorted = [.. values.Order()];
+                foreach (double q in new[] { 0, 0.25, 0.5, 0.9, 0.99, 1 })
+                    Assert.Equal(Summary.Percentile(sorted, q), Summary.SelectPercentile(values.ToArray(), q));
+            }
+        }
+        Assert.True(double.IsNaN(Summary.SelectPercentile([], 0.5)));
+    }
 }
