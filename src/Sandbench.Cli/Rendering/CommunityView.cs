@@ -18,16 +18,9 @@ internal static class CommunityView
         {
             table.AddRow(Markup.Escape($"{r.Owner}/{r.Repo}"), N(r.Stars), N(r.Forks), N(r.OpenPullRequests), $"{N(r.ClosedPullRequests)} ({N(r.MergedPullRequests)})",
                 Avg(r.AvgCommentsPerPullRequest), Avg(r.AvgCommitsPerPullRequest), N(r.OpenIssues), N(r.ClosedIssues), Avg(r.AvgCommentsPerIssue),
-                Markup.Escape(Documents(r.Documentation)), r.CollectedUtc.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                Markup.Escape(r.Documentation.Summary()), r.CollectedUtc.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
-    }
-
-    /// <summary>The health files present, with the license's id; "none" when there is none.</summary>
-    public static string Documents(CommunityDocumentation d)
-    {
-        var present = d.Present().Select(p => p == "LICENSE" ? $"LICENSE ({d.License})" : p).ToList();
-        return present.Count == 0 ? "none" : string.Join(", ", present);
     }
 
     /// <summary>One repository in seed 004's shape (its field names), with the merged pull requests and the health files added.</summary>

@@ -55,4 +55,11 @@ public sealed record CommunityDocumentation(string? Readme, string? Contributing
     public IReadOnlyList<string> Present() =>
         [.. new[] { ("README", Readme), ("CONTRIBUTING", Contributing), ("CODE_OF_CONDUCT", CodeOfConduct), ("LICENSE", License), ("SECURITY", SecurityPolicy) }
             .Where(d => d.Item2 is not null).Select(d => d.Item1)];
+
+    /// <summary>The documents present for a table cell, the license with its id; "none" when there is none.</summary>
+    public string Summary()
+    {
+        var present = Present().Select(p => p == "LICENSE" ? $"LICENSE ({License})" : p).ToList();
+        return present.Count == 0 ? "none" : string.Join(", ", present);
+    }
 }
