@@ -8,18 +8,29 @@ namespace Sandbench.Cli.Rendering;
 /// <summary>Community metrics of repositories: a table, or seed 004's JSON object per repository.</summary>
 internal static class CommunityView
 {
+    /// <summary>One column per repository, one row per metric, so several projects compare side by side in a terminal.</summary>
     public static void Print(IReadOnlyList<CommunityRecord> repositories)
     {
-        var table = new Table().Title("community (GitHub): pull requests and issues of every state; averages over every one paged through");
-        foreach (var c in new[] { "repository", "stars", "forks", "PRs open", "PRs closed (merged)", "comments/PR", "commits/PR", "issues open", "issues closed",
-                     "comments/issue", "documentation", "collected (UTC)" })
-            table.AddColumn(new TableColumn(c) { Alignment = c is "repository" or "documentation" or "collected (UTC)" ? Justify.Left : Justify.Right });
-        foreach (var r in repositories)
-        {
-            table.AddRow(Markup.Escape($"{r.Owner}/{r.Repo}"), N(r.Stars), N(r.Forks), N(r.OpenPullRequests), $"{N(r.ClosedPullRequests)} ({N(r.MergedPullRequests)})",
-                Avg(r.AvgCommentsPerPullRequest), Avg(r.AvgCommitsPerPullRequest), N(r.OpenIssues), N(r.ClosedIssues), Avg(r.AvgCommentsPerIssue),
-                Markup.Escape(r.Documentation.Summary()), r.CollectedUtc.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-        }
+        var table = new Table().Title("community (GitHub): all states; averages over every item paged");
+        table.AddColumn("metric");
+        foreach (var r in repositories) table.AddColumn(new TableColumn(Markup.Escape($"{r.Owner}/{r.Repo}")) { Alignment = Justify.Right });
+        void Row(string metric, Func<CommunityRecord, string> cell) => table.AddRow([metric, .. repositories.Select(r => Markup.Escape(cell(r)))]);
+        Row("stars", r => N(r.Stars));
+        Row("forks", r => N(r.Forks));
+        Row("pull requests open", r => N(r.OpenPullRequests));
+        Row("pull requests closed (merged)", r => $"{N(r.ClosedPullRequests)} ({N(r.MergedPullRequests)})");
+        Row("comments per pull request", r => Avg(r.AvgCommentsPerPullRequest));
+        Row("commits per pull request", r => Avg(r.AvgCommitsPerPullRequest));
+        Row("issues open", r => N(r.OpenIssues));
+        Row("issues closed", r => N(r.ClosedIssues));
+        Row("comments per issue", r => Avg(r.AvgCommentsPerIssue));
+        Row("README", r => r.Documentation.Readme ?? "–");
+        Row("CONTRIBUTING", r => r.Documentation.Contributing ?? "–");
+        Row("CODE_OF_CONDUCT", r => r.Documentation.CodeOfConduct ?? "–");
+        Row("LICENSE", r => r.Documentation.License ?? "–");
+        Row("SECURITY", r => r.Documentation.SecurityPolicy ?? "–");
+        Row("collected (UTC)", r => r.CollectedUtc.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+        Row("collection took", r => (r.CollectionNs / 1e9).ToString("0.0 s", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
     }
 
