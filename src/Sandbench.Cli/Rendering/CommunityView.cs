@@ -11,7 +11,7 @@ internal static class CommunityView
     /// <summary>One column per repository, one row per metric, so several projects compare side by side in a terminal.</summary>
     public static void Print(IReadOnlyList<CommunityRecord> repositories)
     {
-        var table = new Table().Title("community (GitHub): all states; averages over every item paged");
+        var table = new Table().Title("community (GitHub)");
         table.AddColumn("metric");
         foreach (var r in repositories) table.AddColumn(new TableColumn(Markup.Escape($"{r.Owner}/{r.Repo}")) { Alignment = Justify.Right });
         void Row(string metric, Func<CommunityRecord, string> cell) => table.AddRow([metric, .. repositories.Select(r => Markup.Escape(cell(r)))]);
