@@ -42,7 +42,7 @@ internal static class CommunityCommand
             string? runId = outcome.Collected.Count == 0 ? null
                 : CommunityRecording.Store(store, outcome, CommandLine(r), endpoint, app.Host, App.Version, RunIds.New(), started, time.GetUtcNow());
             if (r.GetValue(json))
-                Console.WriteLine(new JsonArray([.. outcome.Collected.Select(c => (JsonNode)CommunityView.Seed(c))]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(new JsonArray([.. outcome.Collected.Select(c => (JsonNode)CommunityView.Seed(c))]).ToJsonString(SeedJson));
             else if (outcome.Collected.Count > 0)
             {
                 CommunityView.Print(outcome.Collected);
@@ -53,6 +53,9 @@ internal static class CommunityCommand
         });
         return cmd;
     }
+
+    /// <summary>Indented, with '+' and non-ASCII written as they are (the output is not embedded in HTML).</summary>
+    private static readonly JsonSerializerOptions SeedJson = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The command as given (repository URLs and options; the token is never an argument), stored as the run's plan text.</summary>
     private static string CommandLine(ParseResult r) =>
