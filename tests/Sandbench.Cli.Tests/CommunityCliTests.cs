@@ -6,8 +6,11 @@ using Sandbench.Community.Tests;
 namespace Sandbench.Cli.Tests;
 
 /// <summary><c>sandbench community</c> as a user runs it, against the fake GitHub GraphQL endpoint on 127.0.0.1.</summary>
-public sealed class CommunityCliTests
+public sealed partial class CommunityCliTests
 {
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
     private const string Token = "ghp_cli_T0KEN_never_stored_9f8e7d6c5b4a";
     private const string Osv = "https://github.com/cloudius-systems/osv";
 
@@ -151,5 +154,36 @@ public sealed class CommunityCliTests
             "error: GITHUB_TOKEN is not set: export a GitHub token (a fine-grained token with read access to public repositories suffices)",
         ], err.TrimEnd('\n').Split('\n'));
         Assert.Empty(fake.Requests);
+    }
+
+    [Fact]
+    public async Task Community_CtrlCDuringARateLimitWait_StoresWhatWasCollectedExits130()
+    {
+        using var h = new CliHarness();
+        // The second repository's first answer spends the budget until an hour from now: the next query must wait.
+        string spent = FakeGitHub.Recorded("repository").Replace("\"remaining\": 4990, \"resetAt\": \"2026-11-23T10:00:00Z\"",
+            $"\"remaining\": 0, \"resetAt\": \"{TimeProvider.System.GetUtcNow().AddHours(1):yyyy-MM-ddTHH:mm:ssZ}\"", StringComparison.Ordinal);
+        Assert.NotEqual(FakeGitHub.Recorded("repository"), spent);
+        await using var fake = new FakeGitHub(r => r.Variables.GetProperty("name").GetString() == "unikraft"
+            ? new FakeResponse(200, spent) : FakeGitHub.Osv(r));
+        var psi = h.StartInfo("community", Osv, "https://github.com/unikraft/unikraft", "--db", h.Db);
+        psi.Environment["GITHUB_TOKEN"] = Token;
+        psi.Environment["SANDBENCH_GITHUB_API"] = fake.Endpoint.ToString();
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = new LineWatcher(p.StandardError);
+        await stderr.WaitForAsync(lines => lines.Any(l => l.StartsWith("GitHub rate limit: 0 points left", StringComparison.Ordinal)), TimeSpan.FromMinutes(2));
+
+        Assert.Equal(0, Kill(p.Id, 2));
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromMinutes(1));
+        await p.WaitForExitAsync(limit.Token);
+        await stderr.Pump;
+
+        Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {await stdout} {stderr.Text}");
+        Assert.Matches(@"waiting 3[56]\d\d s", stderr.Text);
+        Assert.Contains("not collected: unikraft/unikraft (interrupted)", stderr.Text, StringComparison.Ordinal);
+        Assert.Equal([("osv", "interrupted")], h.Query("SELECT c.repo, r.status FROM community c JOIN runs r ON r.id = c.run_id", r => (r.GetString(0), r.GetString(1))));
     }
 }
