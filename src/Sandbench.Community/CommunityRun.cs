@@ -36,9 +36,12 @@ public static class CommunityRun
         return (repos, uri ?? GitHubEndpoint.Default, token ?? "", problems);
     }
 
-    /// <summary>Collects each repository in turn; <paramref name="started"/> is told each one's URL as it begins.</summary>
+    /// <summary>
+    /// Collects each repository in turn; <paramref name="started"/> is told each one's URL as it begins. Two names GitHub
+    /// resolves to the same repository (one renamed or moved) are kept once, and <paramref name="note"/> says so.
+    /// </summary>
     public static async Task<CommunityOutcome> CollectAsync(CommunityCollector collector, IReadOnlyList<RepositoryRef> repositories,
-        Action<RepositoryRef> started, CancellationToken ct)
+        Action<RepositoryRef> started, CancellationToken ct, Action<string>? note = null)
     {
         ArgumentNullException.ThrowIfNull(collector);
         ArgumentNullException.ThrowIfNull(repositories);
@@ -51,7 +54,11 @@ public static class CommunityRun
             started(repo);
             try
             {
-                collected.Add(await collector.CollectAsync(repo, ct).ConfigureAwait(false));
+                var record = await collector.CollectAsync(repo, ct).ConfigureAwait(false);
+                if (collected.FirstOrDefault(c => c.Owner.Equals(record.Owner, StringComparison.OrdinalIgnoreCase)
+                        && c.Repo.Equals(record.Repo, StringComparison.OrdinalIgnoreCase)) is { } same)
+                    note?.Invoke($"{repo} is {same.Owner}/{same.Repo} (renamed or moved), already collected: kept once");
+                else collected.Add(record);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -86,6 +86,11 @@ public sealed partial class CommunityCliTests
         using (var doc = JsonDocument.Parse(showJson.Out))
             Assert.Equal(3910, doc.RootElement.GetProperty("community")[0].GetProperty("star_number").GetInt64());
 
+        var compare = await RunAsync(h, fake, null, "compare", runs[0].Id, runs[1].Id, "--db", h.Db);
+        outputs.AddRange([compare.Out, compare.Err]);
+        Assert.True(compare.Code == 0, compare.Err);
+        Assert.Matches(@"│ stars +│ +3910 → 3910 \(\+0\) │", compare.Out);
+
         string report = Path.Combine(h.Dir, "report");
         var rep = await RunAsync(h, fake, null, "report", runs[0].Id, "--db", h.Db, "--out", report);
         outputs.AddRange([rep.Out, rep.Err]);

@@ -80,4 +80,17 @@ public sealed class ErrorTests
         Assert.Equal("unikraft/unikraft", Assert.Single(outcome.NotTried).ToString());
         Assert.Single(h.Fake.Requests);
     }
+
+    [Fact]
+    public async Task CollectAsync_TwoNamesOfOneRepository_KeptOnceWithANote()
+    {
+        await using var h = new Harness(FakeGitHub.Osv);
+        var notes = new List<string>();
+        var outcome = await CommunityRun.CollectAsync(h.Collector, [Harness.Osv, new("cloudius-systems", "osv-old-name")], _ => { },
+            TestContext.Current.CancellationToken, notes.Add);
+
+        Assert.Single(outcome.Collected);
+        Assert.Empty(outcome.Problems);
+        Assert.Equal("cloudius-systems/osv-old-name is cloudius-systems/osv (renamed or moved), already collected: kept once", Assert.Single(notes));
+    }
 }

@@ -34,7 +34,7 @@ internal static class CommunityCommand
             var collector = new CommunityCollector(api, time, p => Console.Error.WriteLine(p));
             var started = time.GetUtcNow();
             var outcome = await CommunityRun.CollectAsync(collector, repositories,
-                repo => Console.Error.WriteLine($"collecting community data for {repo.Url}"), ct).ConfigureAwait(false);
+                repo => Console.Error.WriteLine($"collecting community data for {repo.Url}"), ct, n => Console.Error.WriteLine(n)).ConfigureAwait(false);
             foreach (var p in outcome.Problems) Console.Error.WriteLine($"error: {p}");
             if (outcome.NotTried.Count > 0)
                 Console.Error.WriteLine($"not collected: {string.Join(", ", outcome.NotTried)}{(outcome.Interrupted ? " (interrupted)" : " (stopped after the error above)")}");

@@ -66,6 +66,51 @@ internal static class CommunityView
         ["collected_on"] = r.CollectedUtc.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
     };
 
+    /// <summary>Two collections side by side: per repository and metric, run A's value, run B's and the change.</summary>
+    public static void PrintComparison(RunInfo a, IReadOnlyList<CommunityRecord> rowsA, RunInfo b, IReadOnlyList<CommunityRecord> rowsB, bool json)
+    {
+        var repos = rowsA.Concat(rowsB).Select(r => $"{r.Owner}/{r.Repo}").Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        CommunityRecord? Find(IReadOnlyList<CommunityRecord> rows, string repo) =>
+            rows.FirstOrDefault(r => $"{r.Owner}/{r.Repo}".Equals(repo, StringComparison.OrdinalIgnoreCase));
+        if (json)
+        {
+            Console.WriteLine(new JsonArray([.. repos.Select(repo => (JsonNode)new JsonObject
+            {
+                ["repository"] = repo,
+                ["a"] = new JsonObject { ["run"] = a.Id, ["metrics"] = Find(rowsA, repo) is { } x ? Seed(x) : null },
+                ["b"] = new JsonObject { ["run"] = b.Id, ["metrics"] = Find(rowsB, repo) is { } y ? Seed(y) : null },
+            })]).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return;
+        }
+        var table = new Table().Title(Markup.Escape($"community: run {a.Id} → run {b.Id} (value in A → value in B, change)"));
+        table.AddColumn("metric");
+        foreach (var repo in repos) table.AddColumn(new TableColumn(Markup.Escape(repo)) { Alignment = Justify.Right });
+        void Row(string metric, Func<CommunityRecord, double?> value, string format)
+        {
+            table.AddRow([metric, .. repos.Select(repo =>
+            {
+                double? va = Find(rowsA, repo) is { } x ? value(x) : null, vb = Find(rowsB, repo) is { } y ? value(y) : null;
+                string F(double? v) => v is { } d ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
+                return Markup.Escape(va is { } p && vb is { } q ? $"{F(p)} → {F(q)} ({(q - p >= 0 ? "+" : "")}{F(q - p)})" : $"{F(va)} → {F(vb)}");
+            })]);
+        }
+        Row("stars", r => r.Stars, "0");
+        Row("forks", r => r.Forks, "0");
+        Row("pull requests open", r => r.OpenPullRequests, "0");
+        Row("pull requests closed", r => r.ClosedPullRequests, "0");
+        Row("pull requests merged", r => r.MergedPullRequests, "0");
+        Row("comments per pull request", r => r.AvgCommentsPerPullRequest, "0.00");
+        Row("commits per pull request", r => r.AvgCommitsPerPullRequest, "0.00");
+        Row("issues open", r => r.OpenIssues, "0");
+        Row("issues closed", r => r.ClosedIssues, "0");
+        Row("comments per issue", r => r.AvgCommentsPerIssue, "0.00");
+        table.AddRow(["collected (UTC)", .. repos.Select(repo => Markup.Escape(
+            $"{(Find(rowsA, repo) is { } x ? Utc(x.CollectedUtc) : "–")} → {(Find(rowsB, repo) is { } y ? Utc(y.CollectedUtc) : "–")}"))]);
+        AnsiConsole.Write(table);
+    }
+
+    private static string Utc(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
     private static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
 
     private static string Avg(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "–";
