@@ -26,6 +26,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     ReportCommand.Build(),
     SinkCommand.Build(app),
     GatewayCommand.Build(app),
+    CommunityCommand.Build(app),
 };
 
 var parse = root.Parse(args);

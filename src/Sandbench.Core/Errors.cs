@@ -14,6 +14,8 @@ public static class ExitCodes
     public const int TrialsFailed = 4;
     /// <summary><c>sandbench compare</c> found a significant change for the worse beyond the threshold.</summary>
     public const int Regression = 5;
+    /// <summary><c>sandbench community</c>: some repositories could not be collected (missing, token refused, GitHub unreachable); the others are stored.</summary>
+    public const int CollectionFailed = 6;
     /// <summary>Interrupted by SIGINT/SIGTERM; finished trials are kept.</summary>
     public const int Interrupted = 130;
 }

@@ -51,6 +51,7 @@ public sealed class ReportData
                 run.GatewaySandboxes = g.GatewaySandboxes(r.Id);
                 run.Gateway = GatewayAnalysis.Of(run.GatewayRequests, run.GatewaySandboxes);
             }
+            if (store is ICommunityStore c) run.Community = c.Community(r.Id);
             return run;
         })], store);
     }
@@ -107,6 +108,9 @@ public sealed class RunData
 
     /// <summary>Every sandbox the gateway started in the run, in start order.</summary>
     public IReadOnlyList<GatewaySandboxRecord> GatewaySandboxes { get; internal set; } = [];
+
+    /// <summary>GitHub community metrics of the repositories the run collected (<c>sandbench community</c>).</summary>
+    public IReadOnlyList<CommunityRecord> Community { get; internal set; } = [];
     public IReadOnlyList<HostStat> HostStats { get; }
 
     public static RunData From(RunInfo info, IReadOnlyList<TrialRecord> trials, IReadOnlyDictionary<string, string> environment, IReadOnlyList<HostMetric> host,

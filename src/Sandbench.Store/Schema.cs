@@ -148,6 +148,31 @@ internal static class Schema
             PRIMARY KEY (run_id, name)
         );
         """,
+        // community: GitHub community metrics of repositories (seed 004), one row per repository per run.
+        // collected_utc is UTC ISO-8601 ("O"); documentation is a JSON object of the health files found.
+        """
+        CREATE TABLE community (
+            run_id                        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            owner                         TEXT NOT NULL,
+            repo                          TEXT NOT NULL,
+            stars                         INTEGER NOT NULL,
+            forks                         INTEGER NOT NULL,
+            open_pull_requests            INTEGER NOT NULL,
+            closed_pull_requests          INTEGER NOT NULL,
+            merged_pull_requests          INTEGER NOT NULL,
+            avg_comments_per_pull_request REAL NULL,
+            avg_commits_per_pull_request  REAL NULL,
+            pull_requests_averaged        INTEGER NOT NULL,
+            open_issues                   INTEGER NOT NULL,
+            closed_issues                 INTEGER NOT NULL,
+            avg_comments_per_issue        REAL NULL,
+            issues_averaged               INTEGER NOT NULL,
+            documentation                 TEXT NOT NULL,
+            collected_utc                 TEXT NOT NULL,
+            collection_ns                 INTEGER NOT NULL,
+            PRIMARY KEY (run_id, owner, repo)
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

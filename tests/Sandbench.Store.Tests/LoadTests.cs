@@ -51,11 +51,12 @@ public sealed class LoadTests
         }
         using (var raw = TempDirectory.Raw(file))
         {
-            // Version 3: before load_seconds (v4), series (v5) and the gateway's tables (v6).
+            // Version 3: before load_seconds (v4), series (v5), the gateway's tables (v6) and community (v7).
             TempDirectory.Scalar(raw, "DROP TABLE load_seconds;");
             TempDirectory.Scalar(raw, "DROP TABLE series;");
             TempDirectory.Scalar(raw, "DROP TABLE gateway_requests;");
             TempDirectory.Scalar(raw, "DROP TABLE gateway_sandboxes;");
+            TempDirectory.Scalar(raw, "DROP TABLE community;");
             TempDirectory.Scalar(raw, "PRAGMA user_version = 3;");
         }
 

@@ -35,6 +35,12 @@ internal static class CompareCommand
             string path = r.GetValue(db)!;
             if (!File.Exists(path)) throw new SandbenchException($"{path}: no results file here (use --db)");
             using var store = App.OpenStore(path);
+            // Community runs hold one observation per repository, not trials: shown side by side with the change, no test.
+            if (CommunityRuns(store, r.GetValue(a)!, r.GetValue(b)!) is { } community)
+            {
+                CommunityView.PrintComparison(community.A, community.RowsA, community.B, community.RowsB, r.GetValue(json));
+                return ExitCodes.Ok;
+            }
             var (runA, trialsA) = Load(store, r.GetValue(a)!);
             var (runB, trialsB) = Load(store, r.GetValue(b)!);
             var rows = Comparison.Compare(trialsA, trialsB, t, al);
@@ -53,6 +59,17 @@ internal static class CompareCommand
         if (!trials.Any(x => !x.Warmup && x.Status == TrialStatus.Ok))
             throw new SandbenchException($"run {run.Id} has no successful measured trials to compare ({trials.Count} stored)");
         return (run, trials);
+    }
+
+    private static (RunInfo A, IReadOnlyList<CommunityRecord> RowsA, RunInfo B, IReadOnlyList<CommunityRecord> RowsB)? CommunityRuns(
+        Sandbench.Store.SqliteResultStore store, string idA, string idB)
+    {
+        var runA = store.FindRun(idA);
+        var runB = store.FindRun(idB);
+        if (runA is null || runB is null) return null;
+        var rowsA = store.Community(runA.Id);
+        var rowsB = store.Community(runB.Id);
+        return rowsA.Count > 0 && rowsB.Count > 0 ? (runA, rowsA, runB, rowsB) : null;
     }
 
     internal static double ParseThreshold(string text)

@@ -44,8 +44,8 @@ internal static class ReportCommand
         List<RunInfo> chosen = wanted.Length > 0
             ? [.. wanted.Select(w => store.FindRun(w) ?? throw new SandbenchException($"no run '{w}' in {path} (see 'sandbench runs')")).DistinctBy(x => x.Id)]
             : [store.ListRuns() is { Count: > 0 } all ? all[0] : throw new SandbenchException($"{path} holds no runs yet")];
-        // A gateway run keeps its requests in tables of their own and may have no trials.
-        var empty = chosen.Where(x => x.TrialCount == 0 && store.GatewayRequests(x.Id).Count == 0).Select(x =>
+        // A gateway run keeps its requests, a community run its repositories, in tables of their own: they have no trials.
+        var empty = chosen.Where(x => x.TrialCount == 0 && store.GatewayRequests(x.Id).Count == 0 && store.Community(x.Id).Count == 0).Select(x =>
             $"run {x.Id} has no trials ({x.Status.ToString().ToLowerInvariant()}): nothing to report").ToList();
         if (empty.Count > 0) throw new SandbenchException(empty);
         return chosen;

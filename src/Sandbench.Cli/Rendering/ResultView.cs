@@ -38,15 +38,16 @@ internal static class ResultView
         var footprint = ScaleAnalysis.Footprints(trials);
         var density = ScaleAnalysis.Density(trials, hostMetrics);
         var gateway = store is IGatewayStore g ? GatewayAnalysis.Of(g.GatewayRequests(run.Id), g.GatewaySandboxes(run.Id)) : [];
+        var community = store is ICommunityStore c ? c.Community(run.Id) : [];
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing, gateway },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing, gateway, community = community.Select(CommunityView.Seed) },
                 JsonOutput.Options));
             return;
         }
 
         AnsiConsole.MarkupLineInterpolated($"[bold]run {run.Id}[/] · plan {run.PlanName} · {run.Status.ToString().ToLowerInvariant()} · {run.StartedUtc.ToLocalTime():yyyy-MM-dd HH:mm:ss}");
-        if (trials.Count == 0 && gateway.Count == 0)
+        if (trials.Count == 0 && gateway.Count == 0 && community.Count == 0)
         {
             AnsiConsole.MarkupLine("[yellow]this run has no trials[/]");
             return;
@@ -63,6 +64,7 @@ internal static class ResultView
         if (density.Count > 0) ScaleView.PrintDensity(density);
         if (footprint.Count > 0) ScaleView.PrintFootprint(footprint);
         if (gateway.Count > 0) GatewayView.Print(gateway);
+        if (community.Count > 0) CommunityView.Print(community);
         if (host.Count > 0) HostView.Print(host);
     }
 

@@ -22,7 +22,7 @@ internal static class HtmlTables
     {
         string of = multiRun ? $" (run {run.Info.Id})" : "";
         if (multiRun) h.Append("<h3>").Append(E($"run {run.Info.Id} · plan {run.Info.PlanName}")).Append("</h3>\n");
-        if (run.Trials.Count == 0 && run.Gateway.Count == 0)
+        if (run.Trials.Count == 0 && run.Gateway.Count == 0 && run.Community.Count == 0)
         {
             h.Append("<p class=\"note\">this run has no trials</p>\n");
             return;
@@ -58,6 +58,7 @@ internal static class HtmlTables
         if (run.Eventing.Count > 0) Eventing(h, run.Eventing, of);
         HtmlScaleTables.Write(h, run, of);
         if (run.Gateway.Count > 0) Gateway(h, run.Gateway, of);
+        if (run.Community.Count > 0) HtmlCommunityTable.Write(h, run.Community, of);
         if (run.HostStats.Count > 0)
         {
             Table(h, "host during the run (read every second)" + of, ["metric", "n", "mean", "min", "max"],
