@@ -90,7 +90,7 @@ public sealed record MemberOutcome(string Experiment, int Index, bool Warmup, Tr
 /// <summary>The one table of experiments.</summary>
 public static class ExperimentRegistry
 {
-    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment(), new SyscallExperiment()];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
 

@@ -67,6 +67,11 @@ public sealed record ExperimentSpec(
     /// <summary>How a cold start's request reaches the sandbox: directly, or through the local gateway.</summary>
     public RequestPath Via { get; init; } = RequestPath.Direct;
 
+    /// <summary>syscall: the least time the calibrated loop of each operation runs (its count doubles until a loop lasts this long).</summary>
+    public TimeSpan MinOpTime { get; init; } = DefaultMinOpTime;
+
+    public static TimeSpan DefaultMinOpTime { get; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
 
