@@ -63,17 +63,6 @@ public sealed class SyscallExperiment : IExperiment
             phases.Mark(Phases.Exit);
             parameters["exit"] = exit.Description;
             if (exit.Success == false) throw new TrialFailedException(exit.Description);
-            var report = SyscallLine.Find(File.Exists(output) ? await File.ReadAllTextAsync(output, ct).ConfigureAwait(false) : "")
-                ?? throw new TrialFailedException($"the workload printed no '{SyscallLine.Marker}' line (is the workload 'syscall'?)");
-            foreach (var op in report.Ops)
-            {
-                if (op.Refused is { } why) parameters["refused." + op.Name] = why;
-                else
-                {
-                    samples.Add(new(MetricPrefix + op.Name, op.Ns));
-                    parameters["iterations." + op.Name] = op.Iterations.ToString(CultureInfo.InvariantCulture);
-                }
-            }
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException && !ct.IsCancellationRequested)
         {
@@ -96,10 +85,47 @@ public sealed class SyscallExperiment : IExperiment
             (status, error) = await Teardown.EndAsync(sandbox, status, error).ConfigureAwait(false);
             phases.Mark(Phases.Done);
         }
+        if (status == TrialStatus.Ok)
+        {
+            // Read after the teardown: a VM's console log is complete (flushed) only once the sandbox is disposed.
+            try
+            {
+                var report = await FindReportAsync(output, c.WorkDir, ct).ConfigureAwait(false)
+                    ?? throw new TrialFailedException($"the workload printed no '{SyscallLine.Marker}' line (is the workload 'syscall'?)");
+                foreach (var op in report.Ops)
+                {
+                    if (op.Refused is { } why) parameters["refused." + op.Name] = why;
+                    else
+                    {
+                        samples.Add(new(MetricPrefix + op.Name, op.Ns));
+                        parameters["iterations." + op.Name] = op.Iterations.ToString(CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (Exception e) when (e is TrialFailedException or IOException or FormatException)
+            {
+                status = TrialStatus.Failed;
+                error = e.Message;
+            }
+        }
         long start = phases.TryGet(Phases.Spawn, out long s0) ? s0 : 0;
         var relative = phases.Snapshot().Select(p => new KeyValuePair<string, long>(p.Key, p.Value - start)).ToList();
         if (status != TrialStatus.Ok) samples.Clear();
         return new TrialOutcome(status, error, "exit", 0, relative, samples, parameters) { OriginNs = start == 0 ? null : start };
+    }
+
+    /// <summary>
+    /// The report in the workload's output, else in the logs the runtime kept in the trial's directory: a VM's
+    /// workload writes to the guest's serial console, which its runtime logs there (QEMU: serial.log).
+    /// </summary>
+    private static async Task<SyscallReport?> FindReportAsync(string output, string workDir, CancellationToken ct)
+    {
+        var files = new List<string>();
+        if (File.Exists(output)) files.Add(output);
+        files.AddRange(Directory.EnumerateFiles(workDir, "*.log", SearchOption.TopDirectoryOnly).Where(f => f != output).Order(StringComparer.Ordinal));
+        foreach (var f in files)
+            if (SyscallLine.Find(await File.ReadAllTextAsync(f, ct).ConfigureAwait(false)) is { } report) return report;
+        return null;
     }
 }
 
