@@ -72,6 +72,9 @@ public sealed record ExperimentSpec(
 
     public static TimeSpan DefaultMinOpTime { get; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>imagepull: the image built and pulled; null on other experiments.</summary>
+    public ImagePullSpec? Image { get; init; }
+
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
 
@@ -122,3 +125,14 @@ public sealed record PlanCatalog(
     IReadOnlyDictionary<string, IReadOnlyList<string>> OptionsByKind,
     IReadOnlyList<string> Experiments,
     IReadOnlyList<string> Workloads);
+
+/// <summary>The image an imagepull section builds and pulls: the workload's root filesystem plus random padding, in gzip layers.</summary>
+/// <param name="PaddingBytes">Incompressible bytes spread evenly over the layers.</param>
+/// <param name="Concurrent">Every layer fetched, verified and decompressed at once (then unpacked in order), else one after the other.</param>
+public sealed record ImagePullSpec(long PaddingBytes, int Layers, bool Concurrent)
+{
+    public const string Type = "imagepull";
+    public const long MaxPadding = 4L << 30;
+
+    public static ImagePullSpec Defaults { get; } = new(16L << 20, 4, false);
+}

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Sandbench.Core;
 using Sandbench.Core.Host;
+using Sandbench.Core.Images;
 
 namespace Sandbench.Workloads.Images;
 
@@ -73,7 +74,7 @@ public sealed class LocalRegistry : IAsyncDisposable
                 {
                     string said;
                     lock (log) said = log.ToString().Trim().Split('\n').LastOrDefault() ?? "";
-                    throw new SandbenchException($"docker-registry exited with code {process.ExitCode} before it answered: {said}");
+                    throw new ImagePullException($"docker-registry exited with code {process.ExitCode} before it answered: {said}");
                 }
                 try
                 {
@@ -85,7 +86,7 @@ public sealed class LocalRegistry : IAsyncDisposable
                     // Not listening yet.
                 }
                 if (Environment.TickCount64 > deadline)
-                    throw new SandbenchException($"docker-registry did not answer on {registry.Host} within {timeout.TotalSeconds:0.#} s");
+                    throw new ImagePullException($"docker-registry did not answer on {registry.Host} within {timeout.TotalSeconds:0.#} s");
                 // The registry signals nothing when it listens: poll every 5 ms (its start is not what is measured).
                 await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System, ct).ConfigureAwait(false);
             }

@@ -3,25 +3,13 @@ using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Sandbench.Core.Images;
 using Sandbench.Core.Timing;
 
 namespace Sandbench.Workloads.Images;
 
-/// <summary>What one layer's pull took, each step on its own (ns on the monotonic clock).</summary>
-/// <param name="FetchNs">GET of the blob, bytes written to a file as they arrive.</param>
-/// <param name="VerifyNs">sha256 of the file, compared with the digest the manifest names.</param>
-/// <param name="DecompressNs">The blob streamed through the decompressor into a tar file.</param>
-/// <param name="UnpackNs">The tar extracted into the image's root filesystem directory.</param>
-public sealed record LayerPull(string Digest, long Bytes, long TarBytes, long FetchNs, long VerifyNs, long DecompressNs, long UnpackNs);
-
 /// <summary>A whole pull: the manifest's GET, each layer, and start to end.</summary>
-public sealed record PullResult(long ManifestNs, IReadOnlyList<LayerPull> Layers, long TotalNs, bool Concurrent);
-
-/// <summary>A pull that failed: the registry unreachable or answering with an error, a bad manifest.</summary>
-public class ImagePullException(string message) : Exception(message);
-
-/// <summary>A blob whose bytes do not hash to the digest it was asked for by.</summary>
-public sealed class DigestMismatchException(string message) : ImagePullException(message);
+public sealed record PullResult(long ManifestNs, IReadOnlyList<LayerTiming> Layers, long TotalNs, bool Concurrent);
 
 /// <summary>
 /// A small OCI distribution client (plain HTTP, no auth: a registry on loopback) that pulls an image into a
@@ -44,7 +32,7 @@ public sealed class RegistryPuller(HttpClient http, MonotonicClock clock)
         string rootfs = Path.Combine(destDir, "rootfs");
         Directory.CreateDirectory(blobs);
         Directory.CreateDirectory(rootfs);
-        var results = new List<LayerPull>();
+        var results = new List<LayerTiming>();
         if (concurrent)
         {
             var fetched = await Task.WhenAll(layers.Select(l => FetchVerifyDecompressAsync(baseUri, l, blobs, ct))).ConfigureAwait(false);
@@ -93,7 +81,7 @@ public sealed class RegistryPuller(HttpClient http, MonotonicClock clock)
         return resp;
     }
 
-    private async Task<LayerPull> FetchVerifyDecompressAsync(string baseUri, Layer layer, string blobs, CancellationToken ct)
+    private async Task<LayerTiming> FetchVerifyDecompressAsync(string baseUri, Layer layer, string blobs, CancellationToken ct)
     {
         if (!layer.Digest.StartsWith("sha256:", StringComparison.Ordinal) || layer.Digest.Length != 71 || !layer.Digest[7..].All(char.IsAsciiHexDigitLower))
             throw new ImagePullException($"layer digest '{layer.Digest}' is not sha256:<64 hex>");
@@ -123,10 +111,10 @@ public sealed class RegistryPuller(HttpClient http, MonotonicClock clock)
         await using (var output = File.Create(tar))
             await gz.CopyToAsync(output, ct).ConfigureAwait(false);
         long t3 = clock.NowNs();
-        return new LayerPull(layer.Digest, bytes, new FileInfo(tar).Length, t1 - t0, t2 - t1, t3 - t2, 0);
+        return new LayerTiming(layer.Digest, bytes, new FileInfo(tar).Length, t1 - t0, t2 - t1, t3 - t2, 0);
     }
 
-    private async Task<long> UnpackAsync(LayerPull layer, string blobs, string rootfs, CancellationToken ct)
+    private async Task<long> UnpackAsync(LayerTiming layer, string blobs, string rootfs, CancellationToken ct)
     {
         string tar = Path.Combine(blobs, layer.Digest[7..] + ".tar");
         long t0 = clock.NowNs();

@@ -1,4 +1,5 @@
 using Sandbench.Core.Host;
+using Sandbench.Core.Images;
 using Sandbench.Core.Timing;
 using Sandbench.Workloads.Images;
 

@@ -1,0 +1,34 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Sandbench.Core.Plans;
+
+/// <summary>The keys of the imagepull experiment.</summary>
+public static partial class PlanLoader
+{
+    private static string[] ImagePullKeys => ["padding", "layers", "pull"];
+
+    private static readonly Dictionary<string, bool> PullModes = new(StringComparer.Ordinal)
+    {
+        ["serial"] = false,
+        ["concurrent"] = true,
+    };
+
+    /// <summary>The image of an imagepull section; null (and errors for any of its keys) on other types.</summary>
+    private static ImagePullSpec? ReadImagePull(YamlReader r, Dictionary<string, YamlNode> keys, string path, string? type)
+    {
+        if (type != ImagePullSpec.Type)
+        {
+            if (type is not null)
+                foreach (var key in ImagePullKeys.Where(keys.ContainsKey))
+                    r.Error(keys[key], YamlReader.Join(path, key), $"'{key}' is a key of type imagepull only");
+            return null;
+        }
+        var d = ImagePullSpec.Defaults;
+        long? padding = Size(r, keys, "padding", path);
+        if (padding is > ImagePullSpec.MaxPadding)
+            r.Error(keys["padding"], YamlReader.Join(path, "padding"), "at most 4GiB of padding");
+        int? layers = r.Int(keys, "layers", path, 1, 128);
+        bool? concurrent = r.Enum(keys, "pull", path, PullModes);
+        return new ImagePullSpec(padding ?? d.PaddingBytes, layers ?? d.Layers, concurrent ?? d.Concurrent);
+    }
+}
