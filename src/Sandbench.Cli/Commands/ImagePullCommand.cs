@@ -12,8 +12,8 @@ internal static class ImagePullCommand
         var padding = new Option<string>("--padding") { Description = "Random (incompressible) bytes spread over the layers, beside the workload's root filesystem", DefaultValueFactory = _ => "16MiB", HelpName = "SIZE" };
         padding.Validators.Add(r => { if (!PlanLoader.TryParseSize(r.GetValueOrDefault<string>() ?? "", out _)) r.AddError("--padding takes a size such as 16MiB"); });
         var layers = new Option<int>("--layers") { Description = "Layers of the image (1 to 128)", DefaultValueFactory = _ => 4 };
-        var pull = new Option<string>("--pull") { Description = "serial (one layer after the other) or concurrent (all layers fetched, verified, decompressed at once; unpacked in order)", DefaultValueFactory = _ => "serial" };
-        pull.AcceptOnlyFromAmong("serial", "concurrent");
+        var pull = new Option<string>("--pull") { Description = "serial (one layer after the other), concurrent (all layers fetched, verified, decompressed at once; unpacked in order), or containerd (a private containerd daemon: ctr content fetch, then ctr images pull to unpack)", DefaultValueFactory = _ => "serial" };
+        pull.AcceptOnlyFromAmong("serial", "concurrent", "containerd");
         var db = Opts.Db();
         var strict = Opts.Strict();
         var cmd = new Command("imagepull",

@@ -45,7 +45,7 @@ public sealed class ImagePullExperiment : IExperiment
             ["timeout"] = Durations.Format(spec.Timeout),
             ["padding"] = image.PaddingBytes.ToString(CultureInfo.InvariantCulture),
             ["layers"] = image.Layers.ToString(CultureInfo.InvariantCulture),
-            ["pull"] = image.Concurrent ? "concurrent" : "serial",
+            ["pull"] = PlanLoader.Name(image.Mode),
             ["compression"] = "gzip",
         };
         var samples = new List<KeyValuePair<string, double>>();
@@ -57,16 +57,13 @@ public sealed class ImagePullExperiment : IExperiment
         try
         {
             var lab = c.Images ?? throw new ImagePullException("this program has no image lab (imagepull runs from the sandbench command)");
-            var m = await lab.PullAsync(new ImagePullRequest(c.Artifact.RootfsPath, image.Layers, image.PaddingBytes, image.Concurrent), c.WorkDir, c.Clock, deadline.Token)
+            var m = await lab.PullAsync(new ImagePullRequest(c.Artifact.RootfsPath, image.Layers, image.PaddingBytes, image.Mode), c.WorkDir, c.Clock, deadline.Token)
                 .ConfigureAwait(false);
             foreach (var (k, v) in m.Details) parameters[k] = v;
             samples.Add(new(PullMetric, m.TotalNs));
-            samples.Add(new(ManifestMetric, m.ManifestNs));
+            if (m.ManifestNs is { } manifest) samples.Add(new(ManifestMetric, manifest));
             samples.Add(new(ImageMetric, m.ImageBytes));
-            samples.Add(new("fetch_ns", m.Layers.Sum(l => l.FetchNs)));
-            samples.Add(new("verify_ns", m.Layers.Sum(l => l.VerifyNs)));
-            samples.Add(new("decompress_ns", m.Layers.Sum(l => l.DecompressNs)));
-            samples.Add(new("unpack_ns", m.Layers.Sum(l => l.UnpackNs)));
+            foreach (var (step, ns) in m.Steps) samples.Add(new(step, ns));
             for (int i = 0; i < m.Layers.Count; i++)
             {
                 var l = m.Layers[i];

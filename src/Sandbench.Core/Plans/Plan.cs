@@ -128,11 +128,11 @@ public sealed record PlanCatalog(
 
 /// <summary>The image an imagepull section builds and pulls: the workload's root filesystem plus random padding, in gzip layers.</summary>
 /// <param name="PaddingBytes">Incompressible bytes spread evenly over the layers.</param>
-/// <param name="Concurrent">Every layer fetched, verified and decompressed at once (then unpacked in order), else one after the other.</param>
-public sealed record ImagePullSpec(long PaddingBytes, int Layers, bool Concurrent)
+/// <param name="Mode">Who pulls, and how (serial, concurrent, containerd).</param>
+public sealed record ImagePullSpec(long PaddingBytes, int Layers, Images.PullMode Mode)
 {
     public const string Type = "imagepull";
     public const long MaxPadding = 4L << 30;
 
-    public static ImagePullSpec Defaults { get; } = new(16L << 20, 4, false);
+    public static ImagePullSpec Defaults { get; } = new(16L << 20, 4, Images.PullMode.Serial);
 }

@@ -1,3 +1,4 @@
+using Sandbench.Core.Images;
 using YamlDotNet.RepresentationModel;
 
 namespace Sandbench.Core.Plans;
@@ -7,11 +8,15 @@ public static partial class PlanLoader
 {
     private static string[] ImagePullKeys => ["padding", "layers", "pull"];
 
-    private static readonly Dictionary<string, bool> PullModes = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, PullMode> PullModes = new(StringComparer.Ordinal)
     {
-        ["serial"] = false,
-        ["concurrent"] = true,
+        ["serial"] = PullMode.Serial,
+        ["concurrent"] = PullMode.Concurrent,
+        ["containerd"] = PullMode.Containerd,
     };
+
+    /// <summary>The name plans and the store give a pull mode.</summary>
+    public static string Name(PullMode m) => PullModes.First(p => p.Value == m).Key;
 
     /// <summary>The image of an imagepull section; null (and errors for any of its keys) on other types.</summary>
     private static ImagePullSpec? ReadImagePull(YamlReader r, Dictionary<string, YamlNode> keys, string path, string? type)
@@ -28,7 +33,7 @@ public static partial class PlanLoader
         if (padding is > ImagePullSpec.MaxPadding)
             r.Error(keys["padding"], YamlReader.Join(path, "padding"), "at most 4GiB of padding");
         int? layers = r.Int(keys, "layers", path, 1, 128);
-        bool? concurrent = r.Enum(keys, "pull", path, PullModes);
-        return new ImagePullSpec(padding ?? d.PaddingBytes, layers ?? d.Layers, concurrent ?? d.Concurrent);
+        PullMode? mode = r.Enum(keys, "pull", path, PullModes);
+        return new ImagePullSpec(padding ?? d.PaddingBytes, layers ?? d.Layers, mode ?? d.Mode);
     }
 }

@@ -36,18 +36,28 @@ public sealed class ImageLab : IImageLab
         {
             throw new ImagePullException($"pushing the image with skopeo: {e.Message}");
         }
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["manifest_digest"] = image.ManifestDigest,
+            ["layer_media_type"] = OciImageBuilder.GzipLayer,
+            ["uncompressed_bytes"] = image.Layers.Sum(l => l.TarBytes).ToString(CultureInfo.InvariantCulture),
+        };
+        if (request.Mode == PullMode.Containerd)
+        {
+            await using var containerd = await ContainerdDaemon.StartAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+            var (fetch, unpack) = await containerd.PullAsync($"{registry.Host}/{Repository}:v1", clock, ct).ConfigureAwait(false);
+            return new ImagePullMeasurement(image.CompressedBytes, null, fetch + unpack, [new("fetch_ns", fetch), new("unpack_ns", unpack)], [], details);
+        }
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         string pulled = Path.Combine(workDir, "pulled");
         try
         {
-            var result = await new RegistryPuller(http, clock).PullAsync(registry.Host, Repository, "v1", pulled, request.Concurrent, ct).ConfigureAwait(false);
-            return new ImagePullMeasurement(image.CompressedBytes, result.ManifestNs, result.TotalNs, result.Layers,
-                new Dictionary<string, string>(StringComparer.Ordinal)
-                {
-                    ["manifest_digest"] = image.ManifestDigest,
-                    ["layer_media_type"] = OciImageBuilder.GzipLayer,
-                    ["uncompressed_bytes"] = image.Layers.Sum(l => l.TarBytes).ToString(CultureInfo.InvariantCulture),
-                });
+            var result = await new RegistryPuller(http, clock)
+                .PullAsync(registry.Host, Repository, "v1", pulled, request.Mode == PullMode.Concurrent, ct).ConfigureAwait(false);
+            var l = result.Layers;
+            return new ImagePullMeasurement(image.CompressedBytes, result.ManifestNs, result.TotalNs,
+                [new("fetch_ns", l.Sum(x => x.FetchNs)), new("verify_ns", l.Sum(x => x.VerifyNs)), new("decompress_ns", l.Sum(x => x.DecompressNs)), new("unpack_ns", l.Sum(x => x.UnpackNs))],
+                l, details);
         }
         finally
         {

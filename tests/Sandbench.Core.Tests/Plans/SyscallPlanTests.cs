@@ -42,3 +42,49 @@ public sealed class SyscallPlanTests
         Assert.Contains("experiments[1].min-time", e.Problems[1], StringComparison.Ordinal);
     }
 }
+
+public sealed class ImagePullPlanTests
+{
+    private static Plan Load(string yaml) =>
+        PlanLoader.Load(yaml, "plan.yaml", TestCatalog.Catalog with { Experiments = ["coldstart", "imagepull"] });
+
+    [Fact]
+    public void Load_ImageKeys_OnTheSectionWithDefaultsForTheRest()
+    {
+        var plan = Load("""
+            name: p
+            runtimes: [process]
+            experiments:
+              - type: imagepull
+                padding: 2MiB
+                layers: 3
+                pull: concurrent
+              - type: imagepull
+            """);
+
+        Assert.Equal(new ImagePullSpec(2 << 20, 3, Sandbench.Core.Images.PullMode.Concurrent), plan.Experiments[0].Image);
+        Assert.Equal(ImagePullSpec.Defaults, plan.Experiments[1].Image);
+    }
+
+    [Fact]
+    public void Load_ImageKeysOnColdstartAndBadValues_ReportsEach()
+    {
+        var e = Assert.Throws<SandbenchException>(() => Load("""
+            name: p
+            runtimes: [process]
+            experiments:
+              - type: coldstart
+                layers: 2
+              - type: imagepull
+                layers: 0
+                pull: sideways
+                padding: lots
+            """));
+
+        Assert.Equal(4, e.Problems.Count);
+        Assert.Contains("experiments[0].layers: 'layers' is a key of type imagepull only", e.Problems[0], StringComparison.Ordinal);
+        Assert.Contains("experiments[1].layers", e.Problems[1], StringComparison.Ordinal);
+        Assert.Contains("experiments[1].pull", e.Problems[2], StringComparison.Ordinal);
+        Assert.Contains("experiments[1].padding: expected a size", e.Problems[3], StringComparison.Ordinal);
+    }
+}

@@ -97,6 +97,50 @@ public sealed class ImagePullTests : IDisposable
         Assert.StartsWith($"layer sha256:{victim}: the registry sent {bytes.Length} bytes whose digest is sha256:", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(PullMode.Serial)]
+    [InlineData(PullMode.Containerd)]
+    public async Task Lab_WholePull_MeasuredAndEveryDaemonAndDirectoryGone(PullMode mode)
+    {
+        RequireTools();
+        if (mode == PullMode.Containerd && (Environment.UserName != "root" || Executables.Find("containerd") is null))
+            Assert.Skip("containerd: needs root and the containerd package");
+        var before = Leftovers();
+        var artifact = await new WorkloadCatalog(WorkloadCatalog.DefaultCacheDir()).GetAsync("hello", TestContext.Current.CancellationToken);
+
+        var m = await new ImageLab().PullAsync(new ImagePullRequest(artifact.RootfsPath, 2, 1 << 18, mode), _dir, MonotonicClock.System, TestContext.Current.CancellationToken);
+
+        Assert.True(m.ImageBytes >= 1 << 18);
+        Assert.True(m.TotalNs >= m.Steps.Where(s => s.Key is "fetch_ns").Sum(s => s.Value));
+        Assert.All(m.Steps, s => Assert.True(s.Value > 0, $"{s.Key} = {s.Value}"));
+        Assert.Equal(mode == PullMode.Containerd ? ["fetch_ns", "unpack_ns"] : ["fetch_ns", "verify_ns", "decompress_ns", "unpack_ns"], m.Steps.Select(s => s.Key));
+        Assert.Equal(mode == PullMode.Containerd ? 0 : 2, m.Layers.Count);
+        Assert.Equal(before, Leftovers());
+    }
+
+    [Fact]
+    public async Task Lab_CancelledPartWay_NothingLeft()
+    {
+        RequireTools();
+        var before = Leftovers();
+        var artifact = await new WorkloadCatalog(WorkloadCatalog.DefaultCacheDir()).GetAsync("hello", TestContext.Current.CancellationToken);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        // Cancelled wherever the lab is by then (building, starting the registry, pushing or pulling): all paths must clean up.
+        cts.CancelAfter(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => new ImageLab().PullAsync(new ImagePullRequest(artifact.RootfsPath, 4, 64 << 20, PullMode.Serial), _dir, MonotonicClock.System, cts.Token));
+
+        Assert.Equal(before, Leftovers());
+    }
+
+    /// <summary>Registry and containerd directories in the temp dir, and the daemons running from them.</summary>
+    private static string Leftovers()
+    {
+        var dirs = Directory.GetDirectories(Path.GetTempPath(), "sandbench-registry-*").Concat(Directory.GetDirectories(Path.GetTempPath(), "sandbench-containerd-*")).Order().ToList();
+        var procs = ProcessesMentioning(Path.Combine(Path.GetTempPath(), "sandbench-registry-")).Concat(ProcessesMentioning(Path.Combine(Path.GetTempPath(), "sandbench-containerd-")));
+        return string.Join(",", dirs) + "|" + string.Join(",", procs);
+    }
+
     private static IReadOnlyList<int> ProcessesMentioning(string text) =>
         [.. Directory.GetDirectories("/proc")
             .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
