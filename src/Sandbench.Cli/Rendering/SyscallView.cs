@@ -23,7 +23,7 @@ internal static class SyscallView
                 return string.Create(CultureInfo.InvariantCulture, $"[grey]{n}[/] / {(failed == 0 ? "0" : $"[red]{failed}[/]")}");
             })]);
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine("[grey]each trial runs each operation in a loop whose count doubles until it lasts at least min-time; ns = that loop's time / its count, on the sandbox's own clock; cells: median over trials (× median / native median)[/]");
+            AnsiConsole.MarkupLine("[grey]each trial runs each operation in a loop whose count doubles until it lasts at least min-time, then 3 more loops of that count; ns = the fastest loop's time / its count, on the sandbox's own clock; cells: median over trials (× median / native median)[/]");
             foreach (var e in t.Errors) AnsiConsole.MarkupLineInterpolated($"[red]{e}[/]");
         }
     }

@@ -92,6 +92,7 @@ public sealed class SyscallExperiment : IExperiment
             {
                 var report = await FindReportAsync(output, c.WorkDir, ct).ConfigureAwait(false)
                     ?? throw new TrialFailedException($"the workload printed no '{SyscallLine.Marker}' line (is the workload 'syscall'?)");
+                parameters["reps"] = report.Reps.ToString(CultureInfo.InvariantCulture);
                 foreach (var op in report.Ops)
                 {
                     if (op.Refused is { } why) parameters["refused." + op.Name] = why;
@@ -133,10 +134,11 @@ public sealed class SyscallExperiment : IExperiment
 public sealed record SyscallOp(string Name, double Ns, long Iterations, string? Refused);
 
 /// <summary>What the syscall workload printed: the minimum loop time and its operations in order.</summary>
-public sealed record SyscallReport(long MinNs, IReadOnlyList<SyscallOp> Ops);
+/// <param name="Reps">Loops of the calibrated count after the calibration, of which the fastest is the figure (0: an older workload without them).</param>
+public sealed record SyscallReport(long MinNs, int Reps, IReadOnlyList<SyscallOp> Ops);
 
 /// <summary>
-/// The syscall workload's one line: <c>sandbench-syscall v1 min_ns=N OP=NS/ITERATIONS OP=!ERRNO ...</c>.
+/// The syscall workload's one line: <c>sandbench-syscall v1 min_ns=N reps=R OP=NS/ITERATIONS OP=!ERRNO ...</c> (<c>reps</c> optional).
 /// </summary>
 public static class SyscallLine
 {
@@ -160,8 +162,15 @@ public static class SyscallLine
         if (!words[2].StartsWith("min_ns=", StringComparison.Ordinal)
             || !long.TryParse(words[2]["min_ns=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out long minNs))
             throw new FormatException($"the syscall line has no min_ns=N: '{Clip(line)}'");
+        int reps = 0, first = 3;
+        if (words.Length > 3 && words[3].StartsWith("reps=", StringComparison.Ordinal))
+        {
+            if (!int.TryParse(words[3]["reps=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out reps))
+                throw new FormatException($"the syscall line has a bad reps=: '{Clip(line)}'");
+            first = 4;
+        }
         var ops = new List<SyscallOp>();
-        foreach (var w in words.Skip(3))
+        foreach (var w in words.Skip(first))
         {
             int eq = w.IndexOf('=', StringComparison.Ordinal);
             string name = eq > 0 ? w[..eq] : "";
@@ -181,7 +190,7 @@ public static class SyscallLine
             ops.Add(new SyscallOp(name, ns, n, null));
         }
         if (ops.Count == 0) throw new FormatException($"the syscall line names no operation: '{Clip(line)}'");
-        return new SyscallReport(minNs, ops);
+        return new SyscallReport(minNs, reps, ops);
     }
 
     private static string Clip(string s) => s.Length <= 80 ? s : s[..80] + "…";

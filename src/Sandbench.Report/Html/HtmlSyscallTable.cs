@@ -18,7 +18,7 @@ internal static class HtmlSyscallTable
                 t.Rows.Select(r => (string[])[r.Op, .. r.Cells.Select(Cell)])
                     .Append(["failed trials", .. t.Runtimes.Select(rt => Inv($"{t.Failed.GetValueOrDefault(rt)}"))]),
                 numeric: [.. Enumerable.Range(1, t.Runtimes.Count)]);
-            h.Append("<p class=\"note\">each trial runs each operation in a loop whose count doubles until it lasts at least min-time; ns = that loop's time / its count, on the sandbox's own clock; cells: median over trials (× median / native median)</p>\n");
+            h.Append("<p class=\"note\">each trial runs each operation in a loop whose count doubles until it lasts at least min-time, then 3 more loops of that count; ns = the fastest loop's time / its count, on the sandbox's own clock; cells: median over trials (× median / native median)</p>\n");
             foreach (var e in t.Errors) h.Append("<p class=\"note\">").Append(E(e)).Append("</p>\n");
         }
     }

@@ -7,9 +7,10 @@ public sealed class SyscallLineTests
     [Fact]
     public void Parse_MeasuredAndRefusedOps_InOrderWithCounts()
     {
-        var r = SyscallLine.Parse("sandbench-syscall v1 min_ns=20000000 getpid=954.00/24576 clock_gettime=25.32/851968 fork_wait=!EPERM");
+        var r = SyscallLine.Parse("sandbench-syscall v1 min_ns=20000000 reps=3 getpid=954.00/24576 clock_gettime=25.32/851968 fork_wait=!EPERM");
 
         Assert.Equal(20_000_000, r.MinNs);
+        Assert.Equal(3, r.Reps);
         Assert.Equal(["getpid", "clock_gettime", "fork_wait"], r.Ops.Select(o => o.Name));
         Assert.Equal(954.0, r.Ops[0].Ns);
         Assert.Equal(24576, r.Ops[0].Iterations);
@@ -40,6 +41,7 @@ public sealed class SyscallLineTests
     [InlineData("sandbench-syscall v1 min_ns=1 getpid=1.00/0", "bad value for getpid")]
     [InlineData("sandbench-syscall v1 min_ns=1 getpid=-1.00/5", "bad value for getpid")]
     [InlineData("sandbench-syscall v1 min_ns=1 Get;pid=1.00/5", "bad item")]
+    [InlineData("sandbench-syscall v1 min_ns=1 reps=x getpid=1.00/5", "bad reps=")]
     public void Parse_Malformed_FormatExceptionSaysWhat(string line, string expected)
     {
         var e = Assert.Throws<FormatException>(() => SyscallLine.Parse(line));
