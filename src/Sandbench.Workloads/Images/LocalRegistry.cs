@@ -35,7 +35,7 @@ public sealed class LocalRegistry : IAsyncDisposable
     public static async Task<LocalRegistry> StartAsync(TimeSpan timeout, CancellationToken ct)
     {
         string bin = Executables.Find("docker-registry")
-            ?? throw new SandbenchException("docker-registry not found (apt-get install docker-registry)");
+            ?? throw new ImagePullException("docker-registry not found (apt-get install docker-registry)");
         string dir = Directory.CreateTempSubdirectory("sandbench-registry-").FullName;
         Process? process = null;
         try
