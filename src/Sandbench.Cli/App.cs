@@ -38,7 +38,7 @@ internal sealed class App
     public IRuntime Runtime(RuntimeProfile profile) => RuntimeRegistry.Create(profile, Ledger, Workloads);
 
     public RunExecutor Executor(SqliteResultStore store) =>
-        new(store, Workloads, Runtime, Clock, Host, Version, RunIds.New, Gateways);
+        new(store, Workloads, Runtime, Clock, Host, Version, RunIds.New, Gateways, new Sandbench.Workloads.Images.ImageLab());
 
     /// <summary>The example plans shipped inside the tool.</summary>
     public static IReadOnlyDictionary<string, string> EmbeddedPlans()

@@ -13,6 +13,8 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     RunCommand.Build(app),
     ColdStartCommand.Build(app),
     BootCommand.Build(app),
+    SyscallCommand.Build(app),
+    ImagePullCommand.Build(app),
     WarmCommand.Build(app),
     DoctorCommand.Build(app),
     RunsCommand.Build(),

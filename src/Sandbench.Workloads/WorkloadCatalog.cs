@@ -28,6 +28,8 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         ["hello"] = new("hello", "workloads/hello/hello.c", []),
         // Starts and never listens: proves timeouts and teardown of a sandbox that never becomes ready.
         ["hang"] = new("hello", "workloads/hello/hello.c", ["--hang"]),
+        // Times system calls in calibrated loops and prints one line (the syscall experiment).
+        ["syscall"] = new("syscall", "workloads/syscall/syscall.c", []),
     };
 
     public IReadOnlyList<string> Workloads => [.. Entries.Keys];

@@ -53,6 +53,11 @@ public sealed class RuntimeFixture : IDisposable
         TrialAsync(new BootExperiment(), runtime, workload,
             spec ?? ExperimentSpec.ColdStartDefaults with { Type = "boot", Timeout = TimeSpan.FromSeconds(30), SampleInterval = TimeSpan.FromMilliseconds(5) }, null);
 
+    /// <summary>A syscall trial of the syscall workload, each operation's loop at least 2 ms.</summary>
+    public Task<TrialOutcome> SyscallAsync(IRuntime runtime, string workload = "syscall") =>
+        TrialAsync(new SyscallExperiment(), runtime, workload,
+            ExperimentSpec.ColdStartDefaults with { Type = "syscall", Timeout = TimeSpan.FromSeconds(120), MinOpTime = TimeSpan.FromMilliseconds(2) }, null);
+
     /// <summary>A short warm trial: 200 ms warm-up, then 1 s at <paramref name="rate"/> req/s on 4 connections (null: closed loop on 4).</summary>
     public Task<TrialOutcome> WarmAsync(IRuntime runtime, double? rate = 200, string workload = "hello", TimeSpan? startTimeout = null) =>
         TrialAsync(new WarmExperiment(), runtime, workload, ExperimentSpec.ColdStartDefaults with

@@ -36,7 +36,10 @@ internal sealed class FlagPlan
     public IEnumerable<Option> Options => [Runtimes, Iterations, Warmup, Timeout];
 
     /// <summary>A plan of one experiment section; <paramref name="extra"/> are further keys of the section (already YAML).</summary>
-    public Plan Build(ParseResult r, App app, string experiment, params string[] extra)
+    public Plan Build(ParseResult r, App app, string experiment, params string[] extra) => BuildFor(r, app, experiment, "hello", extra);
+
+    /// <summary>The same with the workload the section runs.</summary>
+    public Plan BuildFor(ParseResult r, App app, string experiment, string workload, params string[] extra)
     {
         var names = (r.GetValue(Runtimes)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [.. _defaultRuntimes]).ToList();
         var unknown = names.Where(n => !RuntimeRegistry.ByName.ContainsKey(n)).ToList();
@@ -46,7 +49,7 @@ internal sealed class FlagPlan
         var yaml = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"name: {experiment}")
             .AppendLine(CultureInfo.InvariantCulture, $"runtimes: [{string.Join(", ", names.Distinct())}]")
-            .AppendLine("workloads: [hello]")
+            .AppendLine(CultureInfo.InvariantCulture, $"workloads: [{workload}]")
             .AppendLine("experiments:")
             .AppendLine(CultureInfo.InvariantCulture, $"  - type: {experiment}")
             .AppendLine(CultureInfo.InvariantCulture, $"    iterations: {r.GetValue(Iterations)}")

@@ -37,11 +37,13 @@ internal static class ResultView
         var scale = ScaleAnalysis.Scale(trials, hostMetrics);
         var footprint = ScaleAnalysis.Footprints(trials);
         var density = ScaleAnalysis.Density(trials, hostMetrics);
+        var syscall = SyscallAnalysis.Of(trials);
+        var imagepull = ImagePullAnalysis.Of(trials);
         var gateway = store is IGatewayStore g ? GatewayAnalysis.Of(g.GatewayRequests(run.Id), g.GatewaySandboxes(run.Id)) : [];
         var community = store is ICommunityStore c ? c.Community(run.Id) : [];
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing, gateway, community = community.Select(CommunityView.Seed) },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing, gateway, syscall, imagepull, community = community.Select(CommunityView.Seed) },
                 JsonOutput.Options));
             return;
         }
@@ -59,6 +61,8 @@ internal static class ResultView
         if (boot.Count > 0) BootView.Print(boot);
         PrintPhases(bootPhases, "boot phases");
         if (warm.Count > 0) WarmView.Print(warm);
+        if (syscall.Count > 0) SyscallView.Print(syscall);
+        if (imagepull.Count > 0) ImagePullView.Print(imagepull);
         if (eventing.Count > 0) SinkView.PrintStored(eventing);
         if (scale.Count > 0) ScaleView.PrintScale(scale);
         if (density.Count > 0) ScaleView.PrintDensity(density);

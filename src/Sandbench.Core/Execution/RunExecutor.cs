@@ -23,7 +23,8 @@ public sealed class RunExecutor(
     HostInfo host,
     string toolVersion,
     Func<string> newRunId,
-    Gateway.IGatewayLauncher? gateways = null)
+    Gateway.IGatewayLauncher? gateways = null,
+    Images.IImageLab? images = null)
 {
     public async Task<RunResult> RunAsync(Plan plan, RunOptions options, IRunObserver observer, CancellationToken ct)
     {
@@ -103,7 +104,7 @@ public sealed class RunExecutor(
                 var started = clock.Time.GetUtcNow();
                 long startedNs = clock.NowNs();
                 var outcome = await ExperimentRegistry.Get(trial.Spec.Type)
-                    .RunAsync(new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock) { Gateway = gateways }, ct)
+                    .RunAsync(new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock) { Gateway = gateways, Images = images }, ct)
                     .ConfigureAwait(false);
                 Directory.Delete(work, recursive: true);
 

@@ -45,6 +45,9 @@ public sealed record TrialContext(
 {
     /// <summary>Starts a local gateway in front of a runtime + workload (null where the host program has none).</summary>
     public Gateway.IGatewayLauncher? Gateway { get; init; }
+
+    /// <summary>Builds, serves and pulls images (imagepull); null where the host program has none.</summary>
+    public Images.IImageLab? Images { get; init; }
 }
 
 /// <summary>What one trial measured, or why it failed.</summary>
@@ -90,7 +93,7 @@ public sealed record MemberOutcome(string Experiment, int Index, bool Warmup, Tr
 /// <summary>The one table of experiments.</summary>
 public static class ExperimentRegistry
 {
-    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment(), new SyscallExperiment(), new ImagePullExperiment()];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
 

@@ -67,6 +67,14 @@ public sealed record ExperimentSpec(
     /// <summary>How a cold start's request reaches the sandbox: directly, or through the local gateway.</summary>
     public RequestPath Via { get; init; } = RequestPath.Direct;
 
+    /// <summary>syscall: the least time the calibrated loop of each operation runs (its count doubles until a loop lasts this long).</summary>
+    public TimeSpan MinOpTime { get; init; } = DefaultMinOpTime;
+
+    public static TimeSpan DefaultMinOpTime { get; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>imagepull: the image built and pulled; null on other experiments.</summary>
+    public ImagePullSpec? Image { get; init; }
+
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
 
@@ -117,3 +125,14 @@ public sealed record PlanCatalog(
     IReadOnlyDictionary<string, IReadOnlyList<string>> OptionsByKind,
     IReadOnlyList<string> Experiments,
     IReadOnlyList<string> Workloads);
+
+/// <summary>The image an imagepull section builds and pulls: the workload's root filesystem plus random padding, in gzip layers.</summary>
+/// <param name="PaddingBytes">Incompressible bytes spread evenly over the layers.</param>
+/// <param name="Mode">Who pulls, and how (serial, concurrent, containerd).</param>
+public sealed record ImagePullSpec(long PaddingBytes, int Layers, Images.PullMode Mode)
+{
+    public const string Type = "imagepull";
+    public const long MaxPadding = 4L << 30;
+
+    public static ImagePullSpec Defaults { get; } = new(16L << 20, 4, Images.PullMode.Serial);
+}

@@ -12,8 +12,8 @@ namespace Sandbench.Core.Plans;
 public static partial class PlanLoader
 {
     private static readonly string[] TopKeys = ["name", "description", "runtimes", "workloads", "experiments"];
-    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval", "via",
-        .. FleetKeys];
+    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval", "via", "min-time",
+        .. FleetKeys, .. ImagePullKeys];
     private static readonly string[] ProfileBaseKeys = ["name", "kind", "extends"];
 
     private static readonly Dictionary<string, ReadinessMethod> ReadinessNames = new(StringComparer.Ordinal)
@@ -236,6 +236,10 @@ public static partial class PlanLoader
         var via = r.Enum(keys, "via", path, ViaNames);
         if (via == RequestPath.Gateway && type is not null && type != "coldstart")
             r.Error(keys["via"], YamlReader.Join(path, "via"), $"only coldstart can go through the gateway ({type} starts its sandbox itself)");
+        var image = ReadImagePull(r, keys, path, type);
+        var minTime = r.Duration(keys, "min-time", path, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
+        if (minTime is not null && type is not null && type != "syscall")
+            r.Error(keys["min-time"], YamlReader.Join(path, "min-time"), $"'min-time' is a key of type syscall only (the least time each operation's loop runs)");
         if (type is null) return null;
         if (fleet is not null)
         {
@@ -257,6 +261,8 @@ public static partial class PlanLoader
             Load = load,
             Fleet = fleet,
             Via = via ?? RequestPath.Direct,
+            MinOpTime = minTime ?? ExperimentSpec.DefaultMinOpTime,
+            Image = image,
         };
     }
 

@@ -55,6 +55,8 @@ internal static class HtmlTables
         }
         Phases(h, run.BootPhases, "boot phases" + of);
         if (run.Warm.Count > 0) Warm(h, run.Warm, of);
+        HtmlSyscallTable.Write(h, run, of);
+        HtmlImagePullTable.Write(h, run, of);
         if (run.Eventing.Count > 0) Eventing(h, run.Eventing, of);
         HtmlScaleTables.Write(h, run, of);
         if (run.Gateway.Count > 0) Gateway(h, run.Gateway, of);

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Sandbench.Core;
+using Sandbench.Core.Host;
+using Sandbench.Core.Images;
+
+namespace Sandbench.Workloads.Images;
+
+/// <summary>
+/// Debian's <c>docker-registry</c> (the CNCF distribution registry) on 127.0.0.1, with its own config and
+/// storage under a directory it owns. Disposing it kills the daemon (by its process id) and removes the directory.
+/// </summary>
+public sealed class LocalRegistry : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dir;
+
+    private LocalRegistry(Process process, string dir, int port)
+    {
+        _process = process;
+        _dir = dir;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary><c>127.0.0.1:PORT</c>, as image references spell it.</summary>
+    public string Host => $"127.0.0.1:{Port}";
+
+    /// <summary>The blob store on disk (for fault tests that corrupt a blob).</summary>
+    public string StorageDir => Path.Combine(_dir, "data");
+
+    /// <summary>Starts the registry and returns once it answers <c>GET /v2/</c>.</summary>
+    public static async Task<LocalRegistry> StartAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        string bin = Executables.Find("docker-registry")
+            ?? throw new ImagePullException("docker-registry not found (apt-get install docker-registry)");
+        string dir = Directory.CreateTempSubdirectory("sandbench-registry-").FullName;
+        Process? process = null;
+        try
+        {
+            int port = FreePort();
+            string config = Path.Combine(dir, "config.yml");
+            await File.WriteAllTextAsync(config, $"""
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: {Path.Combine(dir, "data")}
+                  delete:
+                    enabled: true
+                http:
+                  addr: 127.0.0.1:{port}
+
+                """, ct).ConfigureAwait(false);
+            var psi = new ProcessStartInfo(bin) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add("serve");
+            psi.ArgumentList.Add(config);
+            process = Process.Start(psi) ?? throw new SandbenchException("cannot start docker-registry");
+            var log = new System.Text.StringBuilder();
+            process.ErrorDataReceived += (_, e) => { lock (log) if (e.Data is not null && log.Length < 4000) log.AppendLine(e.Data); };
+            process.OutputDataReceived += (_, e) => { lock (log) if (e.Data is not null && log.Length < 4000) log.AppendLine(e.Data); };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            var registry = new LocalRegistry(process, dir, port);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (process.HasExited)
+                {
+                    string said;
+                    lock (log) said = log.ToString().Trim().Split('\n').LastOrDefault() ?? "";
+                    throw new ImagePullException($"docker-registry exited with code {process.ExitCode} before it answered: {said}");
+                }
+                try
+                {
+                    using var r = await http.GetAsync($"http://{registry.Host}/v2/", ct).ConfigureAwait(false);
+                    if (r.StatusCode == HttpStatusCode.OK) return registry;
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                if (Environment.TickCount64 > deadline)
+                    throw new ImagePullException($"docker-registry did not answer on {registry.Host} within {timeout.TotalSeconds:0.#} s");
+                // The registry signals nothing when it listens: poll every 5 ms (its start is not what is measured).
+                await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System, ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            Stop(process);
+            Directory.Delete(dir, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>Copies an OCI layout image into this registry with <c>skopeo copy</c> (plain HTTP).</summary>
+    public async Task PushAsync(OciImage image, string repository, CancellationToken ct)
+    {
+        string skopeo = Executables.Find("skopeo") ?? throw new SandbenchException("skopeo not found (apt-get install skopeo)");
+        await BuildTools.RunAsync(skopeo, ["copy", "--quiet", "--dest-tls-verify=false", $"oci:{image.LayoutDir}:{image.Tag}", $"docker://{Host}/{repository}:{image.Tag}"], ct)
+            .ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stop(_process);
+        _process.Dispose();
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    private static void Stop(Process? p)
+    {
+        if (p is null) return;
+        try
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+}
