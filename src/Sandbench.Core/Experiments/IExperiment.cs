@@ -45,6 +45,9 @@ public sealed record TrialContext(
 {
     /// <summary>Starts a local gateway in front of a runtime + workload (null where the host program has none).</summary>
     public Gateway.IGatewayLauncher? Gateway { get; init; }
+
+    /// <summary>The run's id (labels what a trial creates outside the host, e.g. cluster objects); empty when not known.</summary>
+    public string RunId { get; init; } = "";
 }
 
 /// <summary>What one trial measured, or why it failed.</summary>
