@@ -16,7 +16,7 @@ namespace Sandbench.Kubernetes;
 internal static class KnativeColdStart
 {
     /// <summary>After the first byte, how long to wait for watch events still on their way (pod-ready usually).</summary>
-    private static readonly TimeSpan Straggle = TimeSpan.FromSeconds(5);
+    internal static readonly TimeSpan Straggle = TimeSpan.FromSeconds(5);
 
     public static async Task<TrialOutcome> RunAsync(KnativeRuntime rt, TrialContext c, CancellationToken ct)
     {

@@ -51,6 +51,13 @@ internal static class KnativeScale
             phases.Mark("created-all");
             bool all = await watch.WaitForAsync(() => watch.Timelines.Values.All(t => t.Ready == true), spec.Timeout, ct).ConfigureAwait(false);
             int ready = watch.Timelines.Values.Count(t => t.Ready == true);
+            if (all)
+            {
+                // Each resource has its own stream: a Service's Ready may arrive before its revision's, route's or pod's events.
+                bool pods = rt.Settings.InitialScale is not 0;
+                await watch.WaitForAsync(() => watch.Timelines.Values.All(t => t.TryGet(KnativePhases.RevisionReady, out _) && t.TryGet(KnativePhases.RouteReady, out _)
+                    && (!pods || t.TryGet(KnativePhases.PodReady, out _))), KnativeColdStart.Straggle, ct).ConfigureAwait(false);
+            }
             if (failures.Any(f => f is not null))
                 (status, error) = (TrialStatus.Failed, $"{failures.Count(f => f is not null)} of {n} Services were not created: {failures.First(f => f is not null)}");
             else if (!all)

@@ -89,6 +89,13 @@ internal sealed class ObjectWatch(KnativeApi api, string resource, string labelS
                     onEvent(new ObservedEvent(resource, type, obj.Clone(), received, false));
                 }
                 ct.ThrowIfCancellationRequested();
+                // The library reports an ERROR event's Status through onError; 410 Gone: the version is too old, list again.
+                if (streamError is KubernetesException { Status.Code: 410 })
+                {
+                    stats.Error();
+                    version = null;
+                    continue;
+                }
                 if (streamError is not null && streamError is not (IOException or HttpRequestException or OperationCanceledException))
                     throw streamError;
                 // The server closed the stream (its timeout, a restart): watch again from the last version seen.
@@ -100,7 +107,12 @@ internal sealed class ObjectWatch(KnativeApi api, string resource, string labelS
                 stats.Error();
                 version = null;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or JsonException && !ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or JsonException or KubernetesException
+                                          && !ct.IsCancellationRequested)
             {
                 stats.Error();
                 if (++failures >= 5 && !_synced.Task.IsCompleted)
@@ -114,9 +126,12 @@ internal sealed class ObjectWatch(KnativeApi api, string resource, string labelS
         }
     }
 
-    public static string Describe(Exception e) => e is HttpOperationException h
-        ? $"HTTP {(int)h.Response.StatusCode} {h.Response.ReasonPhrase}: {Trim(h.Response.Content)}"
-        : e.Message;
+    public static string Describe(Exception e) => e switch
+    {
+        HttpOperationException h => $"HTTP {(int)h.Response.StatusCode} {h.Response.ReasonPhrase}: {Trim(h.Response.Content)}",
+        KubernetesException { Status: { } s } => $"HTTP {s.Code} {s.Reason}: {s.Message}",
+        _ => e.Message,
+    };
 
     private static string Trim(string? s) => s is null ? "" : s.Length > 300 ? s[..300] + "…" : s;
 }

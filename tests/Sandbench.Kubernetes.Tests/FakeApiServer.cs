@@ -155,12 +155,16 @@ internal sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Forgets the history: a watch from any version seen so far is answered with 410 Gone (the client must list again).</summary>
+    /// <summary>
+    /// Compacts the history: every version seen so far is too old to watch from, so a watch from one is answered with
+    /// an ERROR event carrying a 410 Gone Status (the client must list again).
+    /// </summary>
     public void ExpireHistory()
     {
         lock (_gate)
         {
-            _oldestWatchable = _rv + 1;
+            // As if other writes happened since: the current version (what a new list returns) stays watchable.
+            _oldestWatchable = ++_rv;
             _history.Clear();
         }
     }
@@ -215,7 +219,7 @@ internal sealed class FakeApiServer : IAsyncDisposable
         long now;
         lock (_gate)
         {
-            gone = from != 0 && from < _oldestWatchable - 1;
+            gone = from != 0 && from < _oldestWatchable;
             if (!gone)
             {
                 replay.AddRange(_history.Where(e => e.Rv > from).Select(e => (e.Resource, e.Ns, e.Type, e.Obj)));
