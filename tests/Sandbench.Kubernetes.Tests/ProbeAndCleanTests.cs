@@ -121,5 +121,12 @@ public sealed class ProbeAndCleanTests
         }
         Assert.Empty(observer.Cleanup);
         Assert.Empty(cluster.Api.All("services"));
+        // To look at such a run with the real CLI ('sandbench show --db FILE'): name a file to copy the results to.
+        if (Environment.GetEnvironmentVariable("SANDBENCH_KNATIVE_FAKE_DB") is { Length: > 0 } keep)
+        {
+            store.Dispose();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Copy(db, keep, overwrite: true);
+        }
     }
 }
