@@ -129,4 +129,33 @@ public sealed class ProbeAndCleanTests
             File.Copy(db, keep, overwrite: true);
         }
     }
+
+    [Fact]
+    public async Task RunExecutor_Interrupted_DeletesWhatTheRunCreated()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        cluster.Knative.ScaleToZero = false; // the cold start waits for zero replicas, which never come, until interrupted
+        string db = Path.Combine(cluster.Dir, "results.db");
+        var profile = new RuntimeProfile("knative", RuntimeKinds.Knative, new Dictionary<string, string>
+        {
+            ["kubeconfig"] = cluster.Kubeconfig, ["gateway"] = cluster.Knative.Gateway,
+        });
+        var catalog = new PlanCatalog(new Dictionary<string, RuntimeProfile> { ["knative"] = profile },
+            new Dictionary<string, IReadOnlyList<string>> { [RuntimeKinds.Knative] = ["kubeconfig", "gateway"] }, ["coldstart"], ["hello"]);
+        var plan = PlanLoader.Load("name: k\nruntimes: [knative]\nworkloads: [hello]\nexperiments:\n  - type: coldstart\n    iterations: 3\n    warmup: 0\n    timeout: 30s\n", "test", catalog);
+        using var store = SqliteResultStore.Open(db);
+        using var cts = new CancellationTokenSource();
+        var executor = new RunExecutor(store, new NoArtifacts(), p => new KnativeRuntime(p, MonotonicClock.System), MonotonicClock.System,
+            HostInfo.Local, "test", () => cluster.RunId);
+        var running = executor.RunAsync(plan, new RunOptions(true), new Quiet(), cts.Token);
+        while (cluster.Api.All("pods").Count == 0) await Task.Yield();
+        await cts.CancelAsync(); // as the first Ctrl+C does
+        var result = await running;
+
+        Assert.True(result.Interrupted);
+        Assert.Equal(RunStatus.Interrupted, store.FindRun(result.Run.Id)!.Status);
+        Assert.Equal(TrialStatus.Interrupted, Assert.Single(store.Trials(result.Run.Id)).Status);
+        Assert.Empty(cluster.Api.All("services"));
+        Assert.Empty(cluster.Api.All("pods"));
+    }
 }
