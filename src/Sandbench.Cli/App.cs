@@ -7,6 +7,7 @@ using Sandbench.Core.Host;
 using Sandbench.Core.Plans;
 using Sandbench.Core.Runtimes;
 using Sandbench.Gateway;
+using Sandbench.Kubernetes;
 using Sandbench.Core.Timing;
 using Sandbench.Runtimes;
 using Sandbench.Store;
@@ -35,7 +36,12 @@ internal sealed class App
     /// <summary>Core's seam to the local gateway (cold start <c>via: gateway</c>, experiments that aim load at a gateway).</summary>
     public IGatewayLauncher Gateways { get; } = new GatewayLauncher();
 
-    public IRuntime Runtime(RuntimeProfile profile) => RuntimeRegistry.Create(profile, Ledger, Workloads);
+    /// <summary>The kubeconfig given on the command line (<c>--kubeconfig</c>); null: each knative profile's, then the standard places.</summary>
+    public string? Kubeconfig { get; set; }
+
+    public IRuntime Runtime(RuntimeProfile profile) => profile.Kind == RuntimeKinds.Knative
+        ? new KnativeRuntime(profile, Clock, Kubeconfig)
+        : RuntimeRegistry.Create(profile, Ledger, Workloads);
 
     public RunExecutor Executor(SqliteResultStore store) =>
         new(store, Workloads, Runtime, Clock, Host, Version, RunIds.New, Gateways, new Sandbench.Workloads.Images.ImageLab());

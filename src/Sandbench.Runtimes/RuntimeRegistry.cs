@@ -37,7 +37,21 @@ public static class RuntimeRegistry
         // KVM only; the same kernel (as ELF vmlinux) and initramfs as qemu, a TAP device per sandbox.
         P("firecracker", RuntimeKinds.Firecracker, ("binary", "firecracker"), ("memory", "256"), ("vcpus", "1"), ("network", "tap")),
         P("cloud-hypervisor", RuntimeKinds.CloudHypervisor, ("binary", "cloud-hypervisor"), ("memory", "256"), ("vcpus", "1"), ("network", "tap")),
+        // Knative Services on the cluster of the kubeconfig; the RuntimeClass picks the sandbox (docs/knative.md).
+        P("knative", RuntimeKinds.Knative),
+        P("knative-gvisor", RuntimeKinds.Knative, ("runtime-class", "gvisor")),
+        P("knative-kata", RuntimeKinds.Knative, ("runtime-class", "kata-qemu")),
     ];
+
+    /// <summary>Options of kind knative (Sandbench.Kubernetes reads them).</summary>
+    public static IReadOnlyList<string> KnativeOptions { get; } =
+    [
+        "kubeconfig", "context", "namespace", "runtime-class", "image", "gateway", "container-port",
+        "min-scale", "max-scale", "initial-scale", "container-concurrency", "stable-window", "scale-to-zero-retention", "zero-timeout",
+    ];
+
+    /// <summary>Built-in profiles that run on this host (not on a cluster): what the one-experiment verbs run by default.</summary>
+    public static IReadOnlyList<string> Local { get; } = [.. BuiltIn.Where(p => p.Kind != RuntimeKinds.Knative).Select(p => p.Name)];
 
     /// <summary>Options a plan may set, per kind.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> OptionsByKind { get; } =
@@ -49,6 +63,7 @@ public static class RuntimeRegistry
             [RuntimeKinds.Qemu] = ["binary", "machine", "memory", "vcpus", "accel", "firmware", "initrd-padding", "append"],
             [RuntimeKinds.Firecracker] = ["binary", "flags", "memory", "vcpus", "append", "rootfs", "network", "guest-address"],
             [RuntimeKinds.CloudHypervisor] = ["binary", "flags", "memory", "vcpus", "append", "network", "guest-address"],
+            [RuntimeKinds.Knative] = KnativeOptions,
         };
 
     public static IReadOnlyDictionary<string, RuntimeProfile> ByName { get; } =
@@ -67,6 +82,7 @@ public static class RuntimeRegistry
         RuntimeKinds.Oci => new OciRuntime(profile, ledger),
         RuntimeKinds.Firecracker => new FirecrackerRuntime(profile, ledger, artifacts),
         RuntimeKinds.CloudHypervisor => new CloudHypervisorRuntime(profile, ledger, artifacts),
+        RuntimeKinds.Knative => throw new SandbenchException($"{profile.Name}: knative runtimes are created by the program that references Sandbench.Kubernetes"),
         _ => throw new SandbenchException($"unknown runtime kind '{profile.Kind}' (valid: {string.Join(", ", RuntimeKinds.All)})"),
     };
 }

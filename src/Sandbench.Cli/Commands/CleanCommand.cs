@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sandbench.Core.Execution;
+using Sandbench.Kubernetes;
 using Sandbench.Runtimes;
 
 namespace Sandbench.Cli.Commands;
@@ -10,10 +11,17 @@ internal static class CleanCommand
     public static Command Build(App app)
     {
         var run = new Argument<string?>("run") { Description = "Only what this run left (default: every run that is no longer alive)", Arity = ArgumentArity.ZeroOrOne };
-        var cmd = new Command("clean", "Remove sandboxes, processes and temp dirs left by interrupted or killed runs") { run };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "Also delete the Knative Services runs left on the cluster (found by their run label)" };
+        var ns = new Option<string>("--namespace") { Description = "Namespace of the Knative Services (with --kubernetes)", DefaultValueFactory = _ => "default" };
+        var context = new Option<string?>("--context") { Description = "Kubeconfig context (with --kubernetes; default: the current one)" };
+        var kubeconfig = Opts.Kubeconfig();
+        var cmd = new Command("clean", "Remove sandboxes, processes and temp dirs left by interrupted or killed runs") { run, kubernetes, ns, context, kubeconfig };
         cmd.SetAction(async (r, ct) =>
         {
             var lines = await Cleaner.CleanAsync(app.Ledger, r.GetValue(run), RunDirectory.IsActive, ct).ConfigureAwait(false);
+            if (r.GetValue(kubernetes))
+                lines = [.. lines, .. await ClusterCleaner.CleanAsync(r.GetValue(kubeconfig), r.GetValue(context), r.GetValue(ns)!, r.GetValue(run),
+                    RunDirectory.IsActive, ct).ConfigureAwait(false)];
             foreach (var id in RunDirectory.RemoveStale()) lines = [.. lines, $"removed scratch directory of run {id}"];
             foreach (var l in lines) Console.WriteLine(l);
             if (lines.Count == 0) Console.WriteLine("nothing to clean");

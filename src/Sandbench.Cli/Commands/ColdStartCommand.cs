@@ -8,21 +8,24 @@ internal static class ColdStartCommand
 {
     public static Command Build(App app)
     {
-        var flags = new FlagPlan([.. RuntimeRegistry.ByName.Keys], "30s", "cold starts");
+        var flags = new FlagPlan(RuntimeRegistry.Local, "30s", "cold starts");
         var readiness = new Option<string>("--readiness") { Description = "auto, socket or connect-retry (same method on every runtime)", DefaultValueFactory = _ => "auto" };
         readiness.AcceptOnlyFromAmong("auto", "socket", "connect-retry");
         var via = new Option<string>("--via") { Description = "direct, or gateway: the request goes to a local gateway whose service is at zero (service response latency)", DefaultValueFactory = _ => "direct" };
         via.AcceptOnlyFromAmong("direct", "gateway");
         var db = Opts.Db();
         var strict = Opts.Strict();
+        var kubeconfig = Opts.Kubeconfig();
         var cmd = new Command("coldstart", "Measure cold start (spawn to first response byte) of 'hello' on the given runtimes");
         foreach (var o in flags.Options) cmd.Options.Add(o);
         cmd.Options.Add(readiness);
         cmd.Options.Add(via);
         cmd.Options.Add(db);
         cmd.Options.Add(strict);
+        cmd.Options.Add(kubeconfig);
         cmd.SetAction((r, ct) =>
         {
+            app.Kubeconfig = r.GetValue(kubeconfig);
             var plan = flags.Build(r, app, "coldstart", $"readiness: {r.GetValue(readiness)}", $"via: {r.GetValue(via)}");
             return RunCommand.Execute(app, plan, r.GetValue(db)!, r.GetValue(strict), ct);
         });

@@ -13,12 +13,14 @@ internal static class DoctorCommand
     public static Command Build(App app)
     {
         var json = Opts.Json();
-        var cmd = new Command("doctor", "Show every runtime (installed, version, usable or why not, how to install) and host tuning") { json };
+        var kubeconfig = Opts.Kubeconfig();
+        var cmd = new Command("doctor", "Show every runtime (installed, version, usable or why not, how to install) and host tuning") { json, kubeconfig };
         cmd.SetAction(async (r, ct) =>
         {
+            app.Kubeconfig = r.GetValue(kubeconfig);
             var probes = new List<RuntimeProbe>();
             foreach (var profile in RuntimeRegistry.BuiltIn)
-                probes.Add(await RuntimeRegistry.Create(profile, app.Ledger, app.Workloads).ProbeAsync(app.Workloads, ct).ConfigureAwait(false));
+                probes.Add(await app.Runtime(profile).ProbeAsync(app.Workloads, ct).ConfigureAwait(false));
             var host = app.Host.Capture(App.Version);
             var warnings = app.Host.Warnings();
             if (r.GetValue(json))

@@ -12,6 +12,12 @@ internal static class Opts
         HelpName = "FILE",
     };
 
+    public static Option<string?> Kubeconfig() => new("--kubeconfig")
+    {
+        Description = "Kubeconfig of the cluster for knative runtimes (default: the profile's, KUBECONFIG, ~/.kube/config, in-cluster)",
+        HelpName = "FILE",
+    };
+
     public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of tables" };
 
     public static Option<bool> Strict() => new("--strict")

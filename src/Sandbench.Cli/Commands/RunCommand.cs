@@ -13,11 +13,16 @@ internal static class RunCommand
         var plan = new Argument<string?>("plan") { Description = "Plan file (YAML); none: the default plan", Arity = ArgumentArity.ZeroOrOne };
         var db = Opts.Db();
         var strict = Opts.Strict();
+        var kubeconfig = Opts.Kubeconfig();
         var cmd = new Command("run", "Run a plan (no plan: cold start of 'hello' on every usable runtime, 20 iterations each)")
         {
-            plan, db, strict,
+            plan, db, strict, kubeconfig,
         };
-        cmd.SetAction((r, ct) => Execute(app, app.LoadPlan(r.GetValue(plan)), r.GetValue(db)!, r.GetValue(strict), ct));
+        cmd.SetAction((r, ct) =>
+        {
+            app.Kubeconfig = r.GetValue(kubeconfig);
+            return Execute(app, app.LoadPlan(r.GetValue(plan)), r.GetValue(db)!, r.GetValue(strict), ct);
+        });
         return cmd;
     }
 

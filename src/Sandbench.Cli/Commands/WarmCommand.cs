@@ -10,7 +10,7 @@ internal static class WarmCommand
 {
     public static Command Build(App app)
     {
-        var flags = new FlagPlan([.. RuntimeRegistry.ByName.Keys], "30s", "load windows per rate", defaultIterations: 3, defaultWarmup: 0);
+        var flags = new FlagPlan(RuntimeRegistry.Local, "30s", "load windows per rate", defaultIterations: 3, defaultWarmup: 0);
         flags.Timeout.Description = "Per-request limit (as seed 002's 30 s); also how long a due request may wait for a free connection";
         var rate = new Option<string?>("--rate", "-R") { Description = "Open loop: requests per second, comma-separated for several (one trial each)", HelpName = "R[,R2...]" };
         rate.Validators.Add(r =>
@@ -30,10 +30,11 @@ internal static class WarmCommand
         var interval = DurationOption("--sample-interval", "100ms", "How often the memory and CPU of the sandbox's processes are read");
         var db = Opts.Db();
         var strict = Opts.Strict();
+        var kubeconfig = Opts.Kubeconfig();
         var cmd = new Command("warm",
             "Load a running sandbox of each runtime at each rate (open loop) or with N connections (closed loop): corrected and uncorrected latency, achieved rate, errors, memory and CPU");
         foreach (var o in flags.Options) cmd.Options.Add(o);
-        foreach (Option o in new Option[] { rate, closed, concurrency, connections, duration, warmupDuration, startTimeout, interval, db, strict })
+        foreach (Option o in new Option[] { rate, closed, concurrency, connections, duration, warmupDuration, startTimeout, interval, db, strict, kubeconfig })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
@@ -45,6 +46,7 @@ internal static class WarmCommand
         });
         cmd.SetAction((r, ct) =>
         {
+            app.Kubeconfig = r.GetValue(kubeconfig);
             var keys = new List<string>
             {
                 r.GetValue(closed) ? $"concurrency: {r.GetValue(concurrency) ?? 32}" : $"rates: [{r.GetValue(rate)}]",

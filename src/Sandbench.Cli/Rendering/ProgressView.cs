@@ -77,6 +77,8 @@ internal static class ProgressView
             _task.Increment(1);
             _task.Description = Markup.Escape($"{Describe(trial)}: skipped ({reason})");
         }
+
+        public void CleanupProblem(string line) => Console.Error.WriteLine($"warning: {line}");
     }
 
     /// <summary>One line per trial: logs keep every figure, and a reader can follow along.</summary>
@@ -97,5 +99,7 @@ internal static class ProgressView
 
         public void TrialSkipped(TrialPlan trial, string reason) =>
             Console.WriteLine($"[{++_done}/{_total}] {Describe(trial)}: skipped ({reason})");
+
+        public void CleanupProblem(string line) => Console.Error.WriteLine($"warning: {line}");
     }
 }

@@ -17,6 +17,11 @@ public interface IRunObserver
     void TrialSkipped(TrialPlan trial, string reason)
     {
     }
+
+    /// <summary>Something the run created could not be removed when it ended (a cluster object); the line says what and how to remove it.</summary>
+    void CleanupProblem(string line)
+    {
+    }
 }
 
 /// <summary>Options of one run that are not part of the plan.</summary>

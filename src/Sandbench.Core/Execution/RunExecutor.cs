@@ -30,7 +30,9 @@ public sealed class RunExecutor(
     {
         var runtimes = plan.Runtimes.Select(createRuntime).ToList();
         var problems = plan.Experiments
-            .SelectMany(e => e.Variants(plan.Runtimes).SelectMany(v => ExperimentRegistry.Get(e.Type).Check(e, createRuntime(v.Profile))))
+            .SelectMany(e => e.Variants(plan.Runtimes).SelectMany(v => createRuntime(v.Profile) is IClusterRuntime cluster
+                ? cluster.Check(e)
+                : ExperimentRegistry.Get(e.Type).Check(e, createRuntime(v.Profile))))
             .Distinct().ToList();
         if (problems.Count > 0) throw new SandbenchException(problems);
 
@@ -62,6 +64,7 @@ public sealed class RunExecutor(
 
         int done = 0, failed = 0;
         bool interrupted = false;
+        var byName = usable.ToDictionary(r => r.Profile.Name, StringComparer.Ordinal);
         // The host every second while the run goes (CPU per core, memory, load), committed as it is read.
         using var hostSampler = new HostSampler(clock, host, TimeSpan.FromSeconds(1), metrics =>
         {
@@ -77,7 +80,6 @@ public sealed class RunExecutor(
         try
         {
             using var dir = RunDirectory.Create(run.Id);
-            var byName = usable.ToDictionary(r => r.Profile.Name, StringComparer.Ordinal);
             IRuntime RuntimeOf(TrialPlan t)
             {
                 // Sweep variants get their own runtime object (their options differ); usable as their base is.
@@ -103,9 +105,10 @@ public sealed class RunExecutor(
                 Directory.CreateDirectory(work);
                 var started = clock.Time.GetUtcNow();
                 long startedNs = clock.NowNs();
-                var outcome = await ExperimentRegistry.Get(trial.Spec.Type)
-                    .RunAsync(new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock) { Gateway = gateways, Images = images }, ct)
-                    .ConfigureAwait(false);
+                var context = new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock) { Gateway = gateways, Images = images, RunId = run.Id };
+                var outcome = await (context.Runtime is IClusterRuntime cluster
+                    ? cluster.RunTrialAsync(context, ct)
+                    : ExperimentRegistry.Get(trial.Spec.Type).RunAsync(context, ct)).ConfigureAwait(false);
                 Directory.Delete(work, recursive: true);
 
                 var record = Record(run.Id, trial, outcome, trial.Spec.Type, trial.Iteration, trial.Warmup, started, startedNs, null);
@@ -132,6 +135,12 @@ public sealed class RunExecutor(
             // The run cannot go on (a disk full, a bug): say so in the store, keep what finished.
             store.FinishRun(run.Id, RunStatus.Failed, clock.Time.GetUtcNow());
             throw;
+        }
+        finally
+        {
+            // Objects on a cluster outlive this process unless deleted: whatever ended the run, delete them.
+            foreach (var cluster in byName.Values.OfType<IClusterRuntime>().DistinctBy(c => c.Profile.Name))
+                foreach (var line in await cluster.EndRunAsync(run.Id).ConfigureAwait(false)) observer.CleanupProblem(line);
         }
         hostSampler.Dispose();
         var status = interrupted ? RunStatus.Interrupted : RunStatus.Completed;

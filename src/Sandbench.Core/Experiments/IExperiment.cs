@@ -48,6 +48,9 @@ public sealed record TrialContext(
 
     /// <summary>Builds, serves and pulls images (imagepull); null where the host program has none.</summary>
     public Images.IImageLab? Images { get; init; }
+
+    /// <summary>The run's id (labels what a trial creates outside the host, e.g. cluster objects); empty when not known.</summary>
+    public string RunId { get; init; } = "";
 }
 
 /// <summary>What one trial measured, or why it failed.</summary>

@@ -206,7 +206,8 @@ public sealed class WarmExperiment(ProcessResources resources, LoadTargetFactory
         }
     }
 
-    private static IEnumerable<KeyValuePair<string, double>> Figures(LoadResult r)
+    /// <summary>The figures of a load window stored as samples (rates, counts, percentiles in ns).</summary>
+    public static IEnumerable<KeyValuePair<string, double>> Figures(LoadResult r)
     {
         if (r.TargetRate is { } rate) yield return new(TargetRateMetric, rate);
         yield return new(AchievedRateMetric, r.AchievedRate);
@@ -237,7 +238,8 @@ public sealed class WarmExperiment(ProcessResources resources, LoadTargetFactory
         foreach (var (kind, n) in r.ErrorsByKind) yield return new($"errors_{kind}", n);
     }
 
-    private static IEnumerable<EncodedHistogram> Encoded(LoadResult r)
+    /// <summary>A load window's three distributions, encoded for the store.</summary>
+    public static IEnumerable<EncodedHistogram> Encoded(LoadResult r)
     {
         var h = r.Histograms!;
         yield return new(CorrectedHistogram, HistogramCodec.Encode(h.Corrected));

@@ -9,11 +9,13 @@ public static class RuntimeKinds
     public const string Qemu = "qemu";
     public const string Firecracker = "firecracker";
     public const string CloudHypervisor = "cloud-hypervisor";
+    /// <summary>Knative Services on a Kubernetes cluster, one RuntimeClass per profile (driven by Sandbench.Kubernetes).</summary>
+    public const string Knative = "knative";
 
     /// <summary>The kinds that boot a guest kernel.</summary>
     public static IReadOnlyList<string> Vm { get; } = [Qemu, Firecracker, CloudHypervisor];
 
-    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu, Firecracker, CloudHypervisor];
+    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu, Firecracker, CloudHypervisor, Knative];
 }
 
 /// <summary>

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Sandbench.Core.Experiments;
+using Sandbench.Core.Plans;
+using Sandbench.Core.Storage;
+using Sandbench.Core.Timing;
+using Sandbench.Load;
+
+namespace Sandbench.Kubernetes;
+
+/// <summary>
+/// Warm latency on Knative: the run's Service for the profile and workload, observed Ready, answered once through
+/// the ingress (so a pod serves), then loaded through the ingress with Sandbench's generator at the trial's rate
+/// (open loop, coordinated omission corrected) or concurrency, every request carrying the Service's host as Host.
+/// The generator runs in this process: the client machine and its path to the ingress are part of the figure.
+/// </summary>
+internal static class KnativeWarm
+{
+    public static async Task<TrialOutcome> RunAsync(KnativeRuntime rt, TrialContext c, CancellationToken ct)
+    {
+        var spec = c.Trial.Spec;
+        var load = spec.Load ?? throw new InvalidOperationException("a warm trial without a load section");
+        var phases = new PhaseClock(c.Clock);
+        var parameters = Parameters.Of(rt, c);
+        parameters["mode"] = c.Trial.Rate is null ? "closed" : "open";
+        parameters["connections"] = load.Connections.ToString(CultureInfo.InvariantCulture);
+        parameters["duration"] = Durations.Format(load.Duration);
+        if (c.Trial.Rate is { } rate) parameters["rate"] = rate.ToString("R", CultureInfo.InvariantCulture);
+        var samples = new List<KeyValuePair<string, double>>();
+        var histograms = new List<EncodedHistogram>();
+        IReadOnlyList<LoadSecond> seconds = [];
+        TrialStatus status = TrialStatus.Ok;
+        string? error = null;
+        phases.Mark(Phases.Spawn);
+        try
+        {
+            string name = await rt.EnsureServiceAsync(c, ct).ConfigureAwait(false);
+            parameters["service"] = name;
+            string host;
+            await using (var watch = Observation.Start(rt.Api(), c.RunId, [name], c.Clock, c.Clock.Time))
+            {
+                await watch.SyncedAsync(ct).ConfigureAwait(false);
+                var line = watch.Timelines[name];
+                if (!await watch.WaitForAsync(() => line.Ready == true && line.Url is not null, load.StartTimeout, ct).ConfigureAwait(false))
+                    throw new TimeoutException($"the Service was not Ready within start-timeout {Durations.Format(load.StartTimeout)}{(line.NotReadyReason is { } r ? ": " + r : "")}");
+                rt.SawReady(name);
+                host = IngressRequest.HostOf(line.Url) ?? throw new TrialFailedException($"the Service's URL '{line.Url}' has no host name");
+            }
+            parameters["host"] = host;
+            using (var first = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                first.CancelAfter(load.StartTimeout);
+                await IngressRequest.SendAsync(rt.Settings.Gateway, host, new PhaseClock(c.Clock), first.Token).ConfigureAwait(false);
+            }
+            phases.Mark(WarmExperiment.Answered);
+            KnativeSettings.TryGateway(rt.Settings.Gateway, out string gw, out int port);
+            var url = new Uri($"http://{(gw.Contains(':', StringComparison.Ordinal) ? $"[{gw}]" : gw)}:{port}/");
+            LoadOptions Options(TimeSpan d) => new()
+            {
+                Target = url,
+                Rate = c.Trial.Rate,
+                Duration = d,
+                Connections = load.Connections,
+                Timeout = spec.Timeout,
+                Headers = [new("Host", host)],
+            };
+            if (load.WarmupDuration > TimeSpan.Zero)
+            {
+                phases.Mark(WarmExperiment.WarmupStart);
+                var warm = await new LoadGenerator(Options(load.WarmupDuration)).RunAsync(ct).ConfigureAwait(false);
+                samples.Add(new("warmup_completed", warm.Completed));
+                samples.Add(new("warmup_errors", warm.Errors));
+                ct.ThrowIfCancellationRequested();
+            }
+            phases.Mark(WarmExperiment.LoadStart);
+            var result = await new LoadGenerator(Options(load.Duration)).RunAsync(ct).ConfigureAwait(false);
+            phases.Mark(WarmExperiment.LoadEnd);
+            if (result.Interrupted) throw new OperationCanceledException(ct);
+            samples.AddRange(WarmExperiment.Figures(result));
+            histograms.AddRange(WarmExperiment.Encoded(result));
+            seconds = [.. result.Seconds.Select(s => new LoadSecond(s.Second, s.Completed, s.Errors, s.Late, s.Dropped, Ns(s.P50), Ns(s.P99)))];
+            if (result.Completed == 0) (status, error) = (TrialStatus.Failed, "no request was answered through the ingress during the load");
+        }
+        catch (TimeoutException e) when (!ct.IsCancellationRequested)
+        {
+            (status, error) = (TrialStatus.Timeout, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            (status, error) = (TrialStatus.Interrupted, "interrupted");
+        }
+        catch (Exception e) when (e is TrialFailedException or InvalidOperationException or IOException or System.Net.Sockets.SocketException
+                                      or HttpRequestException or LoadException or k8s.Autorest.HttpOperationException)
+        {
+            (status, error) = (TrialStatus.Failed, ObjectWatch.Describe(e));
+        }
+        phases.Mark(Phases.Done);
+        phases.TryGet(Phases.Spawn, out long origin);
+        var relative = phases.Snapshot().Select(p => new KeyValuePair<string, long>(p.Key, p.Value - origin)).ToList();
+        return new TrialOutcome(status, error, "http-answer", 0, relative, samples, parameters)
+        {
+            OriginNs = origin,
+            Histograms = status == TrialStatus.Ok ? histograms : [],
+            Seconds = status == TrialStatus.Ok ? seconds : [],
+        };
+    }
+
+    private static long? Ns(double? ms) => ms is { } v ? (long)Math.Round(v * 1_000_000) : null;
+}

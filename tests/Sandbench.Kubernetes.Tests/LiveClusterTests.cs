@@ -1,0 +1,80 @@
+using Sandbench.Core.Experiments;
+using Sandbench.Core.Runtimes;
+using Sandbench.Core.Storage;
+using Sandbench.Core.Timing;
+using Sandbench.Core.Workloads;
+
+namespace Sandbench.Kubernetes.Tests;
+
+/// <summary>
+/// Against a real cluster with Knative Serving: runs when <c>KUBECONFIG</c> names a reachable one, skipped with the reason
+/// otherwise. <c>SANDBENCH_KNATIVE_GATEWAY</c> gives the ingress (default 127.0.0.1:8080, e.g. a port-forward to Kourier),
+/// <c>SANDBENCH_KNATIVE_RUNTIME_CLASS</c> a RuntimeClass to run with, <c>SANDBENCH_KNATIVE_NAMESPACE</c> the namespace.
+/// </summary>
+[Trait("Category", "LiveCluster")]
+public sealed class LiveClusterTests
+{
+    private sealed class NoArtifacts : IArtifactProvider
+    {
+        public IReadOnlyList<string> Workloads => ["hello"];
+        public Task<Artifact> GetAsync(string workload, CancellationToken ct) => throw new NotSupportedException();
+        public Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct) => throw new NotSupportedException();
+    }
+
+    private static async Task<KnativeRuntime> RuntimeOrSkipAsync()
+    {
+        string kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG") ?? "";
+        if (kubeconfig.Length == 0) Assert.Skip("KUBECONFIG is not set: no cluster to run the live Knative tests against");
+        var options = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["kubeconfig"] = kubeconfig.Split(Path.PathSeparator)[0],
+            ["gateway"] = Environment.GetEnvironmentVariable("SANDBENCH_KNATIVE_GATEWAY") ?? "127.0.0.1:8080",
+            ["min-scale"] = "0",
+            ["stable-window"] = "6s",
+            ["scale-to-zero-retention"] = "0s",
+            ["zero-timeout"] = "3m",
+        };
+        if (Environment.GetEnvironmentVariable("SANDBENCH_KNATIVE_RUNTIME_CLASS") is { Length: > 0 } rc) options["runtime-class"] = rc;
+        if (Environment.GetEnvironmentVariable("SANDBENCH_KNATIVE_NAMESPACE") is { Length: > 0 } ns) options["namespace"] = ns;
+        var rt = new KnativeRuntime(new RuntimeProfile("knative-live", RuntimeKinds.Knative, options), MonotonicClock.System);
+        var probe = await rt.ProbeAsync(new NoArtifacts(), TestContext.Current.CancellationToken);
+        if (!probe.Usable) Assert.Skip($"the cluster of KUBECONFIG is not usable: {probe.Reason}");
+        return rt;
+    }
+
+    private static TrialContext Context(KnativeRuntime rt, string type, string runId, int? count = null) =>
+        new(new TrialPlan(new(type, 1, 0, TimeSpan.FromMinutes(2), Core.Plans.ReadinessMethod.Auto, TimeSpan.FromMilliseconds(1),
+                Core.Plans.TrialOrder.Interleaved), rt.Profile, "hello", 0, false) { Count = count },
+            rt, new Artifact("hello", "", "", "", "", 0, []), $"sb-{runId}-1", Path.GetTempPath(), MonotonicClock.System)
+        { RunId = runId };
+
+    [Fact]
+    public async Task ColdStart_RealCluster_AnswersThroughTheIngressWithPodPhases()
+    {
+        var rt = await RuntimeOrSkipAsync();
+        string run = "live" + Guid.NewGuid().ToString("N")[..4];
+        try
+        {
+            var o = await rt.RunTrialAsync(Context(rt, "coldstart", run), TestContext.Current.CancellationToken);
+            TestContext.Current.TestOutputHelper!.WriteLine(string.Join(", ", o.Phases.Select(p => $"{p.Key} {p.Value / 1e6:F1} ms")));
+            Assert.True(o.Status == TrialStatus.Ok, o.Error);
+            Assert.Contains(o.Phases, p => p.Key == KnativePhases.PodReady);
+        }
+        finally
+        {
+            Assert.Empty(await rt.EndRunAsync(run));
+        }
+    }
+
+    [Fact]
+    public async Task Scale_RealCluster_TwoServicesReadyAndDeleted()
+    {
+        var rt = await RuntimeOrSkipAsync();
+        string run = "live" + Guid.NewGuid().ToString("N")[..4];
+        var o = await rt.RunTrialAsync(Context(rt, "scale", run, 2), TestContext.Current.CancellationToken);
+        Assert.Empty(await rt.EndRunAsync(run));
+        Assert.True(o.Status == TrialStatus.Ok, o.Error);
+        Assert.Equal(2, o.Members.Count(m => m.Outcome.Status == TrialStatus.Ok));
+        Assert.Empty(rt.Live);
+    }
+}
