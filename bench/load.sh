@@ -78,12 +78,15 @@ PY
 echo "== fixed 10 ms delay server, open loop at 200 req/s for ${D}s, 32 connections"
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$work/delay" "$here/delay.c"
 dport=$((port + 1))
-"$work/delay" "$dport" > "$work/delay.log" 2>&1 & pids+=($!)
+# The server spins the last 300 us before each deadline (its timer overshoots otherwise); at nice 19 that spin
+# yields to the generator's dispatcher on 2 cores instead of delaying its sends (lag p90 0.27 ms at nice 0).
+nice -n 19 "$work/delay" "$dport" > "$work/delay.log" 2>&1 & pids+=($!)
 until grep -q ready "$work/delay.log"; do read -rt 0.05 <> <(:) || true; done
 "$sb" load "http://127.0.0.1:$dport/" --rate 200 --duration "${D}s" --connections 32 --json 2>/dev/null > "$work/delay.json"
 python3 - "$work/delay.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); c = r['corrected']; u = r['uncorrected']
 print(f"corrected p50 {c['p50']:.3f} ms ({c['p50'] - 10:+.3f} ms vs 10 ms, target within 0.2), p99 {c['p99']:.3f} ms; "
-      f"uncorrected p50 {u['p50']:.3f} ms; errors {r['errors']}")
+      f"uncorrected p50 {u['p50']:.3f} ms; lag p90 {r['lag']['p90']:.3f} ms; errors {r['errors']}")
 PY
+echo "wrk on the same server (closed loop, 32 connections): p50 $(wrk -t2 -c32 -d"${D}s" --latency "http://127.0.0.1:$dport/" | awk '$1 == "50%" { print $2 }')"
