@@ -42,27 +42,22 @@ public sealed partial class SqliteResultStore
                 var sampleList = samples.Of(i);
                 // Each trial's phases in time order (ties by name), as every reader expects them.
                 phaseList.AsSpan().Sort(static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : string.CompareOrdinal(a.Key, b.Key));
-                trials[i] = rows[i].Record(phaseList.Count == 0 ? Array.Empty<KeyValuePair<string, long>>() : phaseList,
-                    sampleList.Count == 0 ? Array.Empty<KeyValuePair<string, double>>() : sampleList);
+                trials[i] = rows[i] with
+                {
+                    Phases = phaseList.Count == 0 ? Array.Empty<KeyValuePair<string, long>>() : phaseList,
+                    Samples = sampleList.Count == 0 ? Array.Empty<KeyValuePair<string, double>>() : sampleList,
+                };
             }
             return trials;
         }
     }
 
-    /// <summary>A trial's own columns, before its phases and samples are attached.</summary>
-    private sealed record TrialRow(long Id, string RunId, string Experiment, string Runtime, string Workload, IReadOnlyDictionary<string, string> Parameters,
-        int Iteration, bool Warmup, TrialStatus Status, string? Error, string Readiness, long ReadinessResolutionNs, DateTimeOffset StartedUtc, long OriginNs)
-    {
-        public TrialRecord Record(IReadOnlyList<KeyValuePair<string, long>> phases, IReadOnlyList<KeyValuePair<string, double>> samples) =>
-            new(RunId, Experiment, Runtime, Workload, Parameters, Iteration, Warmup, Status, Error, Readiness, ReadinessResolutionNs, StartedUtc, OriginNs,
-                phases, samples) { Id = Id };
-    }
-
-    private static List<TrialRow> ReadTrialRows(sqlite3 db, string runId, Names names)
+    /// <summary>The run's trials with their own columns only (no phases or samples yet), in id order.</summary>
+    private static List<TrialRecord> ReadTrialRows(sqlite3 db, string runId, Names names)
     {
         var parameters = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var started = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        var rows = new List<TrialRow>();
+        var rows = new List<TrialRecord>();
         using var stmt = Prepare(db, """
             SELECT id, run_id, experiment, runtime, workload, parameters, iteration, warmup, status, error,
                    readiness, readiness_resolution_ns, started_utc, origin_ns
@@ -77,10 +72,23 @@ public sealed partial class SqliteResultStore
                 parameters.Add(parametersJson, parameterSet = Codec.ParametersFrom(parametersJson));
             string startedText = names.Of(stmt, 12);
             if (!started.TryGetValue(startedText, out var startedUtc)) started.Add(startedText, startedUtc = Codec.Timestamp(startedText));
-            rows.Add(new TrialRow(raw.sqlite3_column_int64(stmt, 0), names.Of(stmt, 1), names.Of(stmt, 2), names.Of(stmt, 3), names.Of(stmt, 4),
-                parameterSet, raw.sqlite3_column_int(stmt, 6), raw.sqlite3_column_int64(stmt, 7) != 0, Codec.TrialStatusFrom(names.Of(stmt, 8)),
-                raw.sqlite3_column_type(stmt, 9) == raw.SQLITE_NULL ? null : Encoding.UTF8.GetString(raw.sqlite3_column_blob(stmt, 9)),
-                names.Of(stmt, 10), raw.sqlite3_column_int64(stmt, 11), startedUtc, raw.sqlite3_column_int64(stmt, 13)));
+            rows.Add(new TrialRecord(
+                RunId: names.Of(stmt, 1),
+                Experiment: names.Of(stmt, 2),
+                Runtime: names.Of(stmt, 3),
+                Workload: names.Of(stmt, 4),
+                Parameters: parameterSet,
+                Iteration: raw.sqlite3_column_int(stmt, 6),
+                Warmup: raw.sqlite3_column_int64(stmt, 7) != 0,
+                Status: Codec.TrialStatusFrom(names.Of(stmt, 8)),
+                Error: raw.sqlite3_column_type(stmt, 9) == raw.SQLITE_NULL ? null : Encoding.UTF8.GetString(raw.sqlite3_column_blob(stmt, 9)),
+                Readiness: names.Of(stmt, 10),
+                ReadinessResolutionNs: raw.sqlite3_column_int64(stmt, 11),
+                StartedUtc: startedUtc,
+                OriginNs: raw.sqlite3_column_int64(stmt, 13),
+                Phases: [],
+                Samples: [])
+            { Id = raw.sqlite3_column_int64(stmt, 0) });
         }
         return rows;
     }
