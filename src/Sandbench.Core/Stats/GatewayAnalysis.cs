@@ -54,12 +54,20 @@ public static class GatewayAnalysis
         })];
     }
 
-    /// <summary>Most intervals [start, stop) open at once.</summary>
-    public static int Peak(IReadOnlyList<GatewaySandboxRecord> sandboxes)
+    /// <summary>Most sandboxes alive ([start, stop) open) at once.</summary>
+    public static int Peak(IReadOnlyList<GatewaySandboxRecord> sandboxes) =>
+        Open(sandboxes.Select(s => (s.StartNs, s.StoppedNs))).Select(e => e.Open).DefaultIfEmpty(0).Max();
+
+    /// <summary>
+    /// How many of the [from, to) intervals are open after each start and end, in time order (an end before a start
+    /// at the same instant, so touching intervals do not count as overlapping).
+    /// </summary>
+    public static IReadOnlyList<(long T, int Open)> Open(IEnumerable<(long From, long To)> intervals)
     {
-        var events = sandboxes.SelectMany(s => new[] { (T: s.StartNs, D: 1), (T: s.StoppedNs, D: -1) }).OrderBy(e => e.T).ThenBy(e => e.D);
-        int live = 0, peak = 0;
-        foreach (var (_, d) in events) peak = Math.Max(peak, live += d);
-        return peak;
+        var events = intervals.SelectMany(x => new[] { (T: x.From, D: 1), (T: x.To, D: -1) }).OrderBy(e => e.T).ThenBy(e => e.D);
+        var steps = new List<(long T, int Open)>();
+        int open = 0;
+        foreach (var (t, d) in events) steps.Add((t, open += d));
+        return steps;
     }
 }

@@ -1,5 +1,5 @@
 using ScottPlot;
-using Sandbench.Core.Storage;
+using Sandbench.Core.Stats;
 
 namespace Sandbench.Report.Figures;
 
@@ -47,17 +47,10 @@ internal sealed class GatewayTimelineFigure : IFigure
     private static void Steps(Plot plot, IReadOnlyList<(long From, long To)> intervals, long origin, Color color, string legend, float width)
     {
         if (intervals.Count == 0) return;
-        var events = intervals.SelectMany(x => new[] { (T: x.From, D: 1), (T: Math.Max(x.From, x.To), D: -1) }).OrderBy(e => e.T).ThenBy(e => e.D).ToList();
-        var xs = new List<double> { 0 };
-        var ys = new List<double> { 0 };
-        int open = 0;
-        foreach (var (t, d) in events)
-        {
-            open += d;
-            xs.Add((t - origin) / 1e9);
-            ys.Add(open);
-        }
-        var line = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
+        var steps = GatewayAnalysis.Open(intervals);
+        double[] xs = [0, .. steps.Select(s => (s.T - origin) / 1e9)];
+        double[] ys = [0, .. steps.Select(s => (double)s.Open)];
+        var line = plot.Add.Scatter(xs, ys, color);
         line.ConnectStyle = ConnectStyle.StepHorizontal;
         line.LineWidth = width;
         line.MarkerSize = 0;
