@@ -24,11 +24,12 @@ public sealed class SyscallImagePullCliTests : IDisposable
     }
 
     [Fact]
-    public async Task ImagePull_OnASandboxRuntime_Exits2SayingToUseProcess()
+    public async Task ImagePull_OnASandboxRuntime_Exits2SayingToUseProcessAndMakesNoResultsFile()
     {
         var (code, _, err) = await _h.RunAsync("imagepull", "--runtimes", "runc", "--db", _h.Db);
 
         Assert.Equal(2, code);
         Assert.Contains("runc: imagepull pulls on the host with Sandbench's own client; list the runtime 'process' for it", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(_h.Db));
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sandbench.Cli.Rendering;
+using Sandbench.Core;
 using Sandbench.Core.Execution;
 using Sandbench.Core.Plans;
 
@@ -29,6 +30,8 @@ internal static class RunCommand
     /// <summary>Shared by <c>run</c> and <c>coldstart</c>: run, show progress, print the tables.</summary>
     public static async Task<int> Execute(App app, Plan plan, string dbPath, bool strict, CancellationToken ct)
     {
+        // A plan no runtime can carry out is refused before the results file exists.
+        if (RunExecutor.Problems(plan, app.Runtime) is { Count: > 0 } problems) throw new SandbenchException(problems);
         using var store = App.OpenStore(dbPath);
         var result = await ProgressView.RunAsync(observer => app.Executor(store).RunAsync(plan, new RunOptions(strict), observer, ct)).ConfigureAwait(false);
         ResultView.Print(store, result.Run.Id, json: false);

@@ -26,14 +26,21 @@ public sealed class RunExecutor(
     Gateway.IGatewayLauncher? gateways = null,
     Images.IImageLab? images = null)
 {
-    public async Task<RunResult> RunAsync(Plan plan, RunOptions options, IRunObserver observer, CancellationToken ct)
-    {
-        var runtimes = plan.Runtimes.Select(createRuntime).ToList();
-        var problems = plan.Experiments
+    /// <summary>
+    /// What makes <paramref name="plan"/> impossible with these runtimes (an experiment a runtime cannot do),
+    /// one line each; checked before anything starts, and before a results file is made (the CLI calls it first).
+    /// </summary>
+    public static IReadOnlyList<string> Problems(Plan plan, Func<RuntimeProfile, IRuntime> createRuntime) =>
+        [.. plan.Experiments
             .SelectMany(e => e.Variants(plan.Runtimes).SelectMany(v => createRuntime(v.Profile) is IClusterRuntime cluster
                 ? cluster.Check(e)
                 : ExperimentRegistry.Get(e.Type).Check(e, createRuntime(v.Profile))))
-            .Distinct().ToList();
+            .Distinct()];
+
+    public async Task<RunResult> RunAsync(Plan plan, RunOptions options, IRunObserver observer, CancellationToken ct)
+    {
+        var runtimes = plan.Runtimes.Select(createRuntime).ToList();
+        var problems = Problems(plan, createRuntime);
         if (problems.Count > 0) throw new SandbenchException(problems);
 
         var built = new Dictionary<string, Artifact>(StringComparer.Ordinal);
