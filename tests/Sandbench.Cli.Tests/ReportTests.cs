@@ -36,7 +36,7 @@ public sealed class ReportTests : IDisposable
         Assert.Contains($"wrote {Out}/coldstart-mean.png and .svg: Cold start per runtime: mean, whiskers min–max", stdout, StringComparison.Ordinal);
         Assert.Contains("skipped sweep-memory: no sweep over memory with two or more numeric values and successful trials in run aaaa1111 (plans/vm-memory.yaml sweeps it)",
             stdout, StringComparison.Ordinal);
-        Assert.Contains("skipped warm-percentiles: no warm trials in run aaaa1111 (plans/warm.yaml or 'sandbench warm' measures it)", stdout, StringComparison.Ordinal);
+        Assert.Contains("skipped warm-percentiles, warm-over-time: no warm trials in run aaaa1111 (plans/warm.yaml or 'sandbench warm' measures it)", stdout, StringComparison.Ordinal);
         Assert.EndsWith($"report: {Out}/report.html (9 figures, 18 skipped)", stdout.Trim(), StringComparison.Ordinal);
         foreach (var name in Drawn)
         {
@@ -190,7 +190,7 @@ public sealed class ReportTests : IDisposable
 
         Assert.Equal((0, ""), (code, stderr));
         Assert.Contains("coldstart-mean.png", stdout, StringComparison.Ordinal);
-        Assert.Contains("skipped host-cpu: run 0ld5c4e1 has no host readings (runs recorded before the results file had a host_metrics table, schema v3, have none)",
+        Assert.Contains("skipped host-cpu, host-memory: run 0ld5c4e1 has no host readings (runs recorded before the results file had a host_metrics table, schema v3, have none)",
             stdout, StringComparison.Ordinal);
         Assert.Equal((long)SqliteResultStore.SchemaVersion, _h.Query("PRAGMA user_version;", r => r.GetInt64(0)).Single());
     }
