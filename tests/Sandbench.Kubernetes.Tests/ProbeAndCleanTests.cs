@@ -121,6 +121,17 @@ public sealed class ProbeAndCleanTests
         }
         Assert.Empty(observer.Cleanup);
         Assert.Empty(cluster.Api.All("services"));
+
+        // The report and the export read knative trials as any others: the cold-start figures carry the runtime's name.
+        string dir = Path.Combine(cluster.Dir, "report");
+        Sandbench.Report.ReportBuilder.PrepareOutput(dir);
+        var outcome = new Sandbench.Report.ReportBuilder(Sandbench.Report.FigureRegistry.All, TimeProvider.System)
+            .Write(Sandbench.Report.ReportData.Load(store, [result.Run]), dir, "test");
+        var mean = Assert.Single(outcome.Figures, f => f.Name == "coldstart-mean");
+        Assert.Contains("knative", mean.Svg, StringComparison.Ordinal);
+        Assert.Contains("<td>knative</td><td class=\"num\">3</td>", File.ReadAllText(outcome.HtmlPath), StringComparison.Ordinal);
+        var phases = store.Export([result.Run.Id]).Single(t => t.Name == "phases");
+        Assert.Equal(trials.Sum(t => t.Phases.Count), phases.Rows.Count);
         // To look at such a run with the real CLI ('sandbench show --db FILE'): name a file to copy the results to.
         if (Environment.GetEnvironmentVariable("SANDBENCH_KNATIVE_FAKE_DB") is { Length: > 0 } keep)
         {
