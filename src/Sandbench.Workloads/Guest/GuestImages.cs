@@ -151,6 +151,9 @@ internal static class GuestImages
     /// <summary>The initramfs for a workload, padded with <paramref name="paddingBytes"/> of incompressible data.</summary>
     public static async Task<(string Path, long Bytes)> InitrdAsync(string cacheDir, Artifact workload, string kernelDir, long paddingBytes, CancellationToken ct)
     {
+        if (workload.HostMounts.Count > 0)
+            throw new SandbenchException($"unsupported: {workload.Workload} runs on the host's language runtime ({string.Join(", ", workload.HostMounts)}), " +
+                "which a guest initramfs does not carry; run it on process, bwrap, runc or runsc");
         string busybox = "/bin/busybox";
         if (!System.IO.File.Exists(busybox)) throw new SandbenchException("busybox not found: the initramfs needs busybox-static (apt-get install busybox-static)");
         var modules = Modules.ToDictionary(m => System.IO.Path.GetFileNameWithoutExtension(m),
