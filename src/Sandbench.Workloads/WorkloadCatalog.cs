@@ -61,6 +61,7 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
     public async Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct)
     {
         var artifact = await GetAsync(workload, ct).ConfigureAwait(false);
+        Guest.GuestImages.CheckSupported(artifact);
         var (kernel, version, kernelBytes) = await Guest.GuestImages.KernelAsync(CacheDir, ct).ConfigureAwait(false);
         var (initrd, initrdBytes) = await Guest.GuestImages.InitrdAsync(CacheDir, artifact, Path.GetDirectoryName(kernel)!, paddingBytes, ct).ConfigureAwait(false);
         return new GuestImage(kernel, version, kernelBytes, initrd, initrdBytes);
