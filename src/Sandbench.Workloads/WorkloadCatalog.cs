@@ -10,7 +10,7 @@ namespace Sandbench.Workloads;
 
 /// <summary>
 /// Builds workloads from the C sources embedded in this assembly with <c>gcc -static</c>, and wraps
-/// each binary in a minimal root filesystem. Both are cached under a directory named by the hash of
+/// each binary in a minimal root filesystem (the other languages: <see cref="LanguageWorkloads"/>). Both are cached under a directory named by the hash of
 /// everything that went into them (source, flags, compiler version), so a changed source or
 /// compiler never reuses a stale binary and concurrent builds never see a half-written one.
 /// </summary>
@@ -32,7 +32,10 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         ["syscall"] = new("syscall", "workloads/syscall/syscall.c", []),
     };
 
-    public IReadOnlyList<string> Workloads => [.. Entries.Keys];
+    public IReadOnlyList<string> Workloads => [.. Entries.Keys, .. LanguageWorkloads.Names];
+
+    /// <summary>Each language workload's toolchain: found (its path) or the problem with an install hint.</summary>
+    public static IReadOnlyList<(string Workload, string? Path, string Problem)> Toolchains() => [.. LanguageWorkloads.Toolchains()];
 
     public string CacheDir { get; } = cacheDir;
 
@@ -58,6 +61,7 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
     public async Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct)
     {
         var artifact = await GetAsync(workload, ct).ConfigureAwait(false);
+        Guest.GuestImages.CheckSupported(artifact);
         var (kernel, version, kernelBytes) = await Guest.GuestImages.KernelAsync(CacheDir, ct).ConfigureAwait(false);
         var (initrd, initrdBytes) = await Guest.GuestImages.InitrdAsync(CacheDir, artifact, Path.GetDirectoryName(kernel)!, paddingBytes, ct).ConfigureAwait(false);
         return new GuestImage(kernel, version, kernelBytes, initrd, initrdBytes);
@@ -68,8 +72,10 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
 
     private async Task<Artifact> BuildAsync(string workload, CancellationToken ct)
     {
+        if (LanguageWorkloads.Has(workload))
+            return await LanguageWorkloads.BuildAsync(workload, CacheDir, ReadResource, ct).ConfigureAwait(false);
         if (!Entries.TryGetValue(workload, out var entry))
-            throw new SandbenchException($"unknown workload '{workload}' (valid: {string.Join(", ", Entries.Keys)})");
+            throw new SandbenchException($"unknown workload '{workload}' (valid: {string.Join(", ", Workloads)})");
         byte[] source = ReadResource(entry.Source);
         string program = entry.Binary;
         string gcc = FindCompiler();

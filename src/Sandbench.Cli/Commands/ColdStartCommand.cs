@@ -13,11 +13,13 @@ internal static class ColdStartCommand
         readiness.AcceptOnlyFromAmong("auto", "socket", "connect-retry");
         var via = new Option<string>("--via") { Description = "direct, or gateway: the request goes to a local gateway whose service is at zero (service response latency)", DefaultValueFactory = _ => "direct" };
         via.AcceptOnlyFromAmong("direct", "gateway");
+        var workload = FlagPlan.WorkloadOption(app);
         var db = Opts.Db();
         var strict = Opts.Strict();
         var kubeconfig = Opts.Kubeconfig();
-        var cmd = new Command("coldstart", "Measure cold start (spawn to first response byte) of 'hello' on the given runtimes");
+        var cmd = new Command("coldstart", "Measure cold start (spawn to first response byte) of a workload ('hello' unless --workload) on the given runtimes");
         foreach (var o in flags.Options) cmd.Options.Add(o);
+        cmd.Options.Add(workload);
         cmd.Options.Add(readiness);
         cmd.Options.Add(via);
         cmd.Options.Add(db);
@@ -26,7 +28,7 @@ internal static class ColdStartCommand
         cmd.SetAction((r, ct) =>
         {
             app.Kubeconfig = r.GetValue(kubeconfig);
-            var plan = flags.Build(r, app, "coldstart", $"readiness: {r.GetValue(readiness)}", $"via: {r.GetValue(via)}");
+            var plan = flags.BuildFor(r, app, "coldstart", r.GetValue(workload)!, $"readiness: {r.GetValue(readiness)}", $"via: {r.GetValue(via)}");
             return RunCommand.Execute(app, plan, r.GetValue(db)!, r.GetValue(strict), ct);
         });
         return cmd;

@@ -14,7 +14,7 @@ internal static class DoctorCommand
     {
         var json = Opts.Json();
         var kubeconfig = Opts.Kubeconfig();
-        var cmd = new Command("doctor", "Show every runtime (installed, version, usable or why not, how to install) and host tuning") { json, kubeconfig };
+        var cmd = new Command("doctor", "Show every runtime (installed, version, usable or why not, how to install), the language workloads' toolchains, and host tuning") { json, kubeconfig };
         cmd.SetAction(async (r, ct) =>
         {
             app.Kubeconfig = r.GetValue(kubeconfig);
@@ -23,9 +23,11 @@ internal static class DoctorCommand
                 probes.Add(await app.Runtime(profile).ProbeAsync(app.Workloads, ct).ConfigureAwait(false));
             var host = app.Host.Capture(App.Version);
             var warnings = app.Host.Warnings();
+            var toolchains = Workloads.WorkloadCatalog.Toolchains()
+                .Select(c => new { workload = c.Workload, found = c.Path is not null, path = c.Path, problem = c.Path is null ? c.Problem : null }).ToList();
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { runtimes = probes, host, warnings }, JsonOutput.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { runtimes = probes, toolchains, host, warnings }, JsonOutput.Options));
                 return 0;
             }
             var t = new Table().Title("runtimes");
@@ -34,6 +36,12 @@ internal static class DoctorCommand
                 t.AddRow(Markup.Escape(p.Name), p.Kind, p.Installed ? "yes" : "[red]no[/]", Markup.Escape(p.Version ?? "–"),
                     p.Usable ? "[green]yes[/]" : "[red]no[/]", Markup.Escape(p.Reason ?? ""), Markup.Escape(p.InstallHint));
             AnsiConsole.Write(t);
+            // A language workload whose toolchain is missing is not an error until a plan asks for it.
+            var w = new Table().Title("workload toolchains");
+            w.AddColumns("workload", "toolchain", "missing");
+            foreach (var c in toolchains)
+                w.AddRow(Markup.Escape(c.workload), Markup.Escape(c.path ?? "–"), c.problem is null ? "" : "[red]" + Markup.Escape(c.problem) + "[/]");
+            AnsiConsole.Write(w);
             var h = new Table().Title("host");
             h.AddColumn("setting");
             h.AddColumn("value");

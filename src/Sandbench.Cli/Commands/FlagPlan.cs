@@ -35,6 +35,19 @@ internal sealed class FlagPlan
 
     public IEnumerable<Option> Options => [Runtimes, Iterations, Warmup, Timeout];
 
+    /// <summary><c>--workload</c>, for the verbs that run any workload (coldstart, warm): the caller adds it and passes its value to <see cref="BuildFor"/>.</summary>
+    public static Option<string> WorkloadOption(App app)
+    {
+        var o = new Option<string>("--workload")
+        {
+            Description = $"Workload to run ({string.Join(", ", app.Workloads.Workloads)})",
+            DefaultValueFactory = _ => "hello",
+            HelpName = "NAME",
+        };
+        o.AcceptOnlyFromAmong([.. app.Workloads.Workloads]);
+        return o;
+    }
+
     /// <summary>A plan of one experiment section; <paramref name="extra"/> are further keys of the section (already YAML).</summary>
     public Plan Build(ParseResult r, App app, string experiment, params string[] extra) => BuildFor(r, app, experiment, "hello", extra);
 

@@ -34,6 +34,8 @@ internal static class WarmCommand
         var cmd = new Command("warm",
             "Load a running sandbox of each runtime at each rate (open loop) or with N connections (closed loop): corrected and uncorrected latency, achieved rate, errors, memory and CPU");
         foreach (var o in flags.Options) cmd.Options.Add(o);
+        var workload = FlagPlan.WorkloadOption(app);
+        cmd.Options.Add(workload);
         foreach (Option o in new Option[] { rate, closed, concurrency, connections, duration, warmupDuration, startTimeout, interval, db, strict, kubeconfig })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
@@ -56,7 +58,7 @@ internal static class WarmCommand
                 $"sample-interval: {r.GetValue(interval)}",
             };
             if (r.GetValue(connections) is { } c) keys.Add($"connections: {c}");
-            var plan = flags.Build(r, app, "warm", [.. keys]);
+            var plan = flags.BuildFor(r, app, "warm", r.GetValue(workload)!, [.. keys]);
             return RunCommand.Execute(app, plan, r.GetValue(db)!, r.GetValue(strict), ct);
         });
         return cmd;

@@ -48,6 +48,9 @@ public sealed class BwrapRuntime(RuntimeProfile profile, SandboxLedger ledger) :
         yield return BinaryName;
         foreach (var a in new[] { "--ro-bind", artifact.RootfsPath, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-all" })
             yield return a;
+        // A language runtime the workload needs, at its host path (the same bytes the process runtime runs).
+        foreach (var m in artifact.HostMounts)
+            foreach (var a in new[] { "--ro-bind", m, m }) yield return a;
         if (!NoNetwork) yield return "--share-net";
         foreach (var f in Flags.Split(Profile.Option("flags"))) yield return f;
         yield return artifact.BinaryInRootfs;

@@ -25,7 +25,7 @@ public sealed class ProcessRuntime(RuntimeProfile profile, SandboxLedger ledger)
         ct.ThrowIfCancellationRequested();
         var env = SandboxEnvironment.For(spec);
         var child = ChildSandbox.Spawn(spec, ledger, phases, new SpawnOptions(spec.Artifact.BinaryPath,
-            [spec.Artifact.BinaryPath, .. spec.Artifact.ArgsWith(spec.Args)], env, spec.ListenSocket, spec.OutputPath));
+            [spec.Artifact.BinaryPath, .. spec.Artifact.HostArgsWith(spec.Args)], env, spec.ListenSocket, spec.OutputPath));
         return Task.FromResult<ISandbox>(ChildSandbox.Track(spec, child, ledger));
     }
 }

@@ -49,14 +49,16 @@ internal static class OciBundle
             },
             ["root"] = new JsonObject { ["path"] = artifact.RootfsPath, ["readonly"] = true },
             ["hostname"] = "sandbench",
-            ["mounts"] = new JsonArray(
+            ["mounts"] = new JsonArray([
                 Mount("/proc", "proc", "proc"),
                 Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
                 Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
                 Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
                 Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
                 Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
-                Mount("/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", "size=65536k")),
+                Mount("/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", "size=65536k"),
+                // A language runtime the workload needs, bound read-only at its host path.
+                .. artifact.HostMounts.Select(m => Mount(m, "bind", m, "rbind", "ro", "nosuid", "nodev"))]),
             ["linux"] = new JsonObject
             {
                 ["resources"] = new JsonObject

@@ -148,9 +148,18 @@ internal static class GuestImages
         return (kernel, System.IO.File.ReadAllText(System.IO.Path.Combine(existing, "version")).Trim(), new FileInfo(kernel).Length);
     }
 
+    /// <summary>A guest image carries one static binary: a workload on the host's language runtime cannot be booted.</summary>
+    public static void CheckSupported(Artifact workload)
+    {
+        if (workload.HostMounts.Count > 0)
+            throw new SandbenchException($"unsupported: {workload.Workload} runs on the host's language runtime ({string.Join(", ", workload.HostMounts)}), " +
+                "which a guest initramfs does not carry; run it on process, bwrap, runc or runsc");
+    }
+
     /// <summary>The initramfs for a workload, padded with <paramref name="paddingBytes"/> of incompressible data.</summary>
     public static async Task<(string Path, long Bytes)> InitrdAsync(string cacheDir, Artifact workload, string kernelDir, long paddingBytes, CancellationToken ct)
     {
+        CheckSupported(workload);
         string busybox = "/bin/busybox";
         if (!System.IO.File.Exists(busybox)) throw new SandbenchException("busybox not found: the initramfs needs busybox-static (apt-get install busybox-static)");
         var modules = Modules.ToDictionary(m => System.IO.Path.GetFileNameWithoutExtension(m),
