@@ -550,7 +550,11 @@ __attribute__((unused)) static int app_param(const struct request *rq, struct re
         const char *v = eq ? eq + 1 : pend;
         size_t vlen = (size_t)(pend - v);
         long val = 0;
-        int ok = !seen && vlen > 0 && vlen <= 12;
+        if (seen) {
+            app_text(rs, 400, "Bad Request", "%s given twice\n", key);
+            return 0;
+        }
+        int ok = vlen > 0 && vlen <= 12;
         for (size_t i = 0; ok && i < vlen; i++) {
             if (v[i] < '0' || v[i] > '9')
                 ok = 0;
@@ -558,9 +562,8 @@ __attribute__((unused)) static int app_param(const struct request *rq, struct re
                 val = val * 10 + (v[i] - '0');
         }
         if (!ok || val < min || val > max) {
-            app_text(rs, 400, "Bad Request", "bad %s '%.*s': %s an integer from %ld to %ld\n",
-                     key, (int)(vlen > 64 ? 64 : vlen), v,
-                     seen ? "given twice; give once" : "want", min, max);
+            app_text(rs, 400, "Bad Request", "bad %s '%.*s': want an integer from %ld to %ld\n",
+                     key, (int)(vlen > 64 ? 64 : vlen), v, min, max);
             return 0;
         }
         *out = val;
