@@ -171,6 +171,7 @@ internal sealed class Connection(RunContext run)
             WorkerStats.Record(stats.Corrected, corrected);
             WorkerStats.Record(stats.Uncorrected, run.Micros(end - sent));
             WorkerStats.Record(stats.Ttfb, run.Micros(first - sent));
+            if (_parser.FunctionNs >= 0) stats.RecordFunction(run.Nanos(end - sent), _parser.FunctionNs);
             stats.Status[Math.Clamp(_parser.StatusCode, 0, stats.Status.Length - 1)]++;
             Volatile.Write(ref stats.Completed, stats.Completed + 1);
             if (second != _second)
@@ -257,6 +258,8 @@ internal sealed class RunContext(LoadOptions options, IPEndPoint endpoint, Secon
     public SecondBuckets Buckets { get; } = buckets;
 
     public long Micros(long ticks) => (long)(ticks * _microsPerTick);
+
+    public long Nanos(long ticks) => (long)(ticks * _microsPerTick * 1000);
 
     public int SecondOf(long timestamp) => (int)((timestamp - Start) / Stopwatch.Frequency);
 }

@@ -104,6 +104,8 @@ public sealed class LoadGenerator(LoadOptions options)
         var uncorrected = WorkerStats.NewHistogram();
         var ttfb = WorkerStats.NewHistogram();
         var lag = WorkerStats.NewHistogram();
+        var function = WorkerStats.NewHistogram();
+        var overhead = WorkerStats.NewHistogram();
         var status = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var errors = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var s in connections.Select(c => c.Stats))
@@ -112,6 +114,8 @@ public sealed class LoadGenerator(LoadOptions options)
             uncorrected.Add(s.Uncorrected);
             ttfb.Add(s.Ttfb);
             lag.Add(s.Lag);
+            function.Add(s.Function);
+            overhead.Add(s.Overhead);
             for (int code = 0; code < s.Status.Length; code++)
                 if (s.Status[code] > 0) status[code.ToString(CultureInfo.InvariantCulture)] = status.GetValueOrDefault(code.ToString(CultureInfo.InvariantCulture)) + s.Status[code];
             foreach (var kind in Enum.GetValues<ErrorKind>())
@@ -144,10 +148,17 @@ public sealed class LoadGenerator(LoadOptions options)
             Uncorrected = LatencySummary.Of(uncorrected),
             Ttfb = LatencySummary.Of(ttfb),
             Lag = LatencySummary.Of(lag),
+            Function = LatencySummary.Of(function),
+            Overhead = LatencySummary.Of(overhead),
+            FunctionExceedsResponse = connections.Sum(c => c.Stats.FunctionExceedsResponse),
             StatusCodes = status,
             ErrorsByKind = errors,
             Seconds = buckets.Results(seconds),
-            Histograms = new LoadHistograms(corrected, uncorrected, ttfb),
+            Histograms = new LoadHistograms(corrected, uncorrected, ttfb)
+            {
+                Function = function.TotalCount > 0 ? function : null,
+                Overhead = overhead.TotalCount > 0 ? overhead : null,
+            },
         };
     }
 }

@@ -67,6 +67,16 @@ public sealed record LoadResult
 
     /// <summary>Generator lag: actual send time minus due time.</summary>
     public LatencySummary? Lag { get; init; }
+
+    /// <summary>
+    /// In-function durations the responses reported (header X-Function-Duration-Ns), and per response its time from
+    /// the send minus that duration (the overhead outside the function); absent when no response reported one.
+    /// </summary>
+    public LatencySummary? Function { get; init; }
+    public LatencySummary? Overhead { get; init; }
+
+    /// <summary>Responses that reported a function duration longer than their response time here (clocks differ); not in <see cref="Overhead"/>.</summary>
+    public long FunctionExceedsResponse { get; init; }
     public required IReadOnlyDictionary<string, long> StatusCodes { get; init; }
     public required IReadOnlyDictionary<string, long> ErrorsByKind { get; init; }
     public required IReadOnlyList<SecondResult> Seconds { get; init; }
@@ -77,4 +87,9 @@ public sealed record LoadResult
 }
 
 /// <summary>The merged latency histograms of a run, in microseconds (3 significant digits), as recorded.</summary>
-public sealed record LoadHistograms(LongHistogram Corrected, LongHistogram Uncorrected, LongHistogram Ttfb);
+public sealed record LoadHistograms(LongHistogram Corrected, LongHistogram Uncorrected, LongHistogram Ttfb)
+{
+    /// <summary>Reported in-function durations, and response time minus them; null when no response reported one.</summary>
+    public LongHistogram? Function { get; init; }
+    public LongHistogram? Overhead { get; init; }
+}

@@ -39,6 +39,15 @@ public sealed class ResponseParser
 
     public int StatusCode { get; private set; }
 
+    /// <summary>
+    /// What the function said its own work took (<see cref="FunctionDurationHeader"/>, integer nanoseconds);
+    /// -1 when the response had no such header or an unreadable one.
+    /// </summary>
+    public long FunctionNs { get; private set; } = -1;
+
+    /// <summary>The response header in which a workload reports its in-function duration, in nanoseconds.</summary>
+    public const string FunctionDurationHeader = "X-Function-Duration-Ns";
+
     /// <summary>Body bytes (after chunk decoding).</summary>
     public long BodyBytes { get; private set; }
 
@@ -67,6 +76,7 @@ public sealed class ResponseParser
         _http10 = false;
         _closeHeader = false;
         _keepAliveHeader = false;
+        FunctionNs = -1;
     }
 
     /// <summary>Consumes bytes; <paramref name="consumed"/> says how many belong to this response.</summary>
@@ -200,6 +210,16 @@ public sealed class ResponseParser
         else if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8))
         {
             _chunked = EndsWithToken(value, "chunked"u8);
+        }
+        else if (Ascii.EqualsIgnoreCase(name, "x-function-duration-ns"u8))
+        {
+            long n = 0;
+            foreach (byte b in value)
+            {
+                if (b is < (byte)'0' or > (byte)'9' || n > long.MaxValue / 10 - 10) return true; // unreadable: not reported
+                n = n * 10 + (b - '0');
+            }
+            if (!value.IsEmpty) FunctionNs = n;
         }
         else if (Ascii.EqualsIgnoreCase(name, "connection"u8))
         {

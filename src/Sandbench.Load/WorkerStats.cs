@@ -32,6 +32,13 @@ internal sealed class WorkerStats
     public LongHistogram Ttfb { get; } = NewHistogram();
     public LongHistogram Lag { get; } = NewHistogram();
 
+    /// <summary>In-function durations the responses reported, and each one's response time (from the send) minus it.</summary>
+    public LongHistogram Function { get; } = NewHistogram();
+    public LongHistogram Overhead { get; } = NewHistogram();
+
+    /// <summary>Responses whose reported in-function duration exceeded the response time measured here (not in <see cref="Overhead"/>).</summary>
+    public long FunctionExceedsResponse;
+
     public long Completed;
     public long Sent;
     public long Late;
@@ -44,6 +51,19 @@ internal sealed class WorkerStats
     public static LongHistogram NewHistogram() => new(1, HighestMicros, 3);
 
     public static void Record(LongHistogram h, long micros) => h.RecordValue(Math.Clamp(micros, 1, HighestMicros));
+
+    /// <summary>
+    /// One response's reported in-function duration, and the overhead: its response time (from the send) minus that
+    /// duration, both in ns, recorded in microseconds. The two clocks are not the same, so an overhead below zero
+    /// is counted, not recorded.
+    /// </summary>
+    public void RecordFunction(long responseNs, long functionNs)
+    {
+        Record(Function, (functionNs + 500) / 1000);
+        long overhead = responseNs - functionNs;
+        if (overhead < 0) FunctionExceedsResponse++;
+        else Record(Overhead, (overhead + 500) / 1000);
+    }
 
     public void Error(ErrorKind kind)
     {

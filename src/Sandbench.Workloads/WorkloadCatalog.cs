@@ -20,7 +20,11 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
     private readonly Dictionary<string, Task<Artifact>> _built = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    private sealed record Entry(string Binary, string Source, string[] LeadingArgs);
+    /// <summary>The headers every workload source may include (<c>#include "httpd.h"</c>: the shared HTTP server).</summary>
+    private static readonly string[] SharedHeaders = ["workloads/common/httpd.h"];
+
+    /// <param name="Libraries">Linker arguments after the source (static libraries, e.g. <c>-lz</c>).</param>
+    private sealed record Entry(string Binary, string Source, string[] LeadingArgs, string[]? Libraries = null);
 
     /// <summary>Workload name to the program it runs and the mode it runs it in.</summary>
     private static readonly IReadOnlyDictionary<string, Entry> Entries = new Dictionary<string, Entry>(StringComparer.Ordinal)
@@ -30,6 +34,11 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         ["hang"] = new("hello", "workloads/hello/hello.c", ["--hang"]),
         // Times system calls in calibrated loops and prints one line (the syscall experiment).
         ["syscall"] = new("syscall", "workloads/syscall/syscall.c", []),
+        // Compute and I/O functions: each times its own work per request (X-Function-Duration-Ns).
+        ["compress"] = new("compress", "workloads/compress/compress.c", [], ["-lz"]),
+        ["json"] = new("json", "workloads/json/json.c", [], ["-lm"]),
+        ["graph-bfs"] = new("graph-bfs", "workloads/graph-bfs/graph-bfs.c", []),
+        ["file-io"] = new("file-io", "workloads/file-io/file-io.c", []),
     };
 
     public IReadOnlyList<string> Workloads => [.. Entries.Keys, .. LanguageWorkloads.Names];
@@ -77,11 +86,14 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
         if (!Entries.TryGetValue(workload, out var entry))
             throw new SandbenchException($"unknown workload '{workload}' (valid: {string.Join(", ", Workloads)})");
         byte[] source = ReadResource(entry.Source);
+        var headers = SharedHeaders.Select(h => (Name: Path.GetFileName(h), Text: ReadResource(h))).ToList();
+        string[] libraries = entry.Libraries ?? [];
         string program = entry.Binary;
         string gcc = FindCompiler();
         string compilerVersion = (await BuildTools.RunAsync(gcc, ["-dumpfullversion"], ct).ConfigureAwait(false)).Trim();
         string hash = Convert.ToHexStringLower(SHA256.HashData(
-            [.. source, .. Encoding.UTF8.GetBytes(string.Join(' ', CompilerFlags) + "|" + compilerVersion)]))[..16];
+            [.. source, .. headers.SelectMany(h => h.Text),
+             .. Encoding.UTF8.GetBytes(string.Join(' ', [.. CompilerFlags, .. libraries]) + "|" + compilerVersion)]))[..16];
 
         string dir = Path.Combine(CacheDir, "artifacts", $"{program}-{hash}");
         string binary = Path.Combine(dir, "rootfs", "bin", program);
@@ -98,7 +110,10 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
                 File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\n");
                 string src = Path.Combine(tmp, program + ".c");
                 await File.WriteAllBytesAsync(src, source, ct).ConfigureAwait(false);
-                await BuildTools.RunAsync(gcc, [.. CompilerFlags, "-o", Path.Combine(rootfs, "bin", program), src], ct).ConfigureAwait(false);
+                foreach (var (name, text) in headers)
+                    await File.WriteAllBytesAsync(Path.Combine(tmp, name), text, ct).ConfigureAwait(false);
+                await BuildTools.RunAsync(gcc, [.. CompilerFlags, "-I", tmp, "-o", Path.Combine(rootfs, "bin", program), src, .. libraries], ct)
+                    .ConfigureAwait(false);
                 try
                 {
                     Directory.Move(tmp, dir);

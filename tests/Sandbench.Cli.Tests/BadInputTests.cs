@@ -87,7 +87,7 @@ public sealed class BadInputTests : IDisposable
             "plan.yaml:4:5: runtimes[1]: unknown runtime 'nosuchruntime' (valid: process, bwrap, runc, crun, runsc, kata, urunc, qemu, firecracker, cloud-hypervisor, knative, knative-gvisor, knative-kata)",
             "plan.yaml:7:13: runtimes[2].binary: '../runc' is not allowed",
             "plan.yaml:8:5: runtimes[2].colour: unknown key 'colour'",
-            "plan.yaml:9:20: workloads: unknown workload 'nosuchworkload' (valid: hello, hang, syscall, hello-go, hello-python, hello-node, hello-java, hello-csharp)",
+            "plan.yaml:9:20: workloads: unknown workload 'nosuchworkload' (valid: hello, hang, syscall, compress, json, graph-bfs, file-io, hello-go, hello-python, hello-node, hello-java, hello-csharp)",
             "plan.yaml:12:17: experiments[0].iterations: expected an integer from 1 to 100000, got 'many'",
             "plan.yaml:13:13: experiments[0].warmup: must be from 0 to 10000, got -3",
             "plan.yaml:14:14: experiments[0].timeout: expected a duration",

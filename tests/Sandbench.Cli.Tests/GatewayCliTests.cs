@@ -26,7 +26,7 @@ public sealed partial class GatewayCliTests : IDisposable
         Assert.Equal(2, code);
         string[] lines = err.Trim().Split('\n');
         Assert.Contains(lines, l => l.StartsWith("error: --runtime: unknown runtime 'vmware' (valid: process,", StringComparison.Ordinal));
-        Assert.Contains("error: --workload: unknown workload 'nope' (valid: hello, hang, syscall, hello-go, hello-python, hello-node, hello-java, hello-csharp)", lines);
+        Assert.Contains("error: --workload: unknown workload 'nope' (valid: hello, hang, syscall, compress, json, graph-bfs, file-io, hello-go, hello-python, hello-node, hello-java, hello-csharp)", lines);
         Assert.Contains("error: --port must be from 0 to 65535, got 70000", lines);
         Assert.Contains("error: --idle-window takes a duration above 0 such as 500ms or 30s (got 'soon')", lines);
         Assert.Contains("error: --concurrency must be 0 (no limit) or more, got -1", lines);

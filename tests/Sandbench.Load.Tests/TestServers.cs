@@ -113,6 +113,21 @@ public sealed class BadServer : IAsyncDisposable
         s.Dispose();
     });
 
+    /// <summary>Answers every request (read in one piece) with <paramref name="response"/>, at once.</summary>
+    public static BadServer Answering(string response) => new(async (s, _) =>
+    {
+        var buf = new byte[4096];
+        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(response);
+        try
+        {
+            while (await s.ReceiveAsync(buf) > 0) await s.SendAsync(bytes);
+        }
+        catch (SocketException)
+        {
+        }
+        s.Dispose();
+    });
+
     /// <summary>Answers every request with something that is not HTTP.</summary>
     public static BadServer Garbage() => new(async (s, _) =>
     {

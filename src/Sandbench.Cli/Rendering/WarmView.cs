@@ -32,6 +32,28 @@ internal static class WarmView
             "CPU: cores the sandbox's processes used during the window; RSS: peak of their total[/]");
         foreach (var r in results.Where(r => r.FailureReasons.Count > 0))
             foreach (var e in r.FailureReasons) AnsiConsole.MarkupLineInterpolated($"[red]{r.Runtime}[/]: {e}");
+        PrintFunction(results);
+    }
+
+    /// <summary>For workloads that report their own duration: response time, in-function time and the overhead between them.</summary>
+    private static void PrintFunction(IReadOnlyList<WarmResult> results)
+    {
+        var timed = results.Where(r => r.Function is not null).ToList();
+        if (timed.Count == 0) return;
+        var table = new Table().Title("warm: response vs in-function time (ms; per request, all requests of the trials pooled)");
+        foreach (var c in new[] { "workload", "runtime", "load", "reported", "response p50", "function p50", "overhead p50", "overhead p99" })
+            table.AddColumn(new TableColumn(c) { Alignment = c is "workload" or "runtime" or "load" ? Justify.Left : Justify.Right });
+        foreach (var r in timed)
+        {
+            string load = r.Mode == "open" ? string.Create(CultureInfo.InvariantCulture, $"{r.TargetRate:0.###} req/s")
+                : string.Create(CultureInfo.InvariantCulture, $"closed ×{r.Concurrency}");
+            table.AddRow(Markup.Escape(r.Workload), Markup.Escape(r.Runtime), Markup.Escape(load), N(r.Function!.N),
+                Ms(r.Uncorrected?.P50), Ms(r.Function.P50), Ms(r.Overhead?.P50), Ms(r.Overhead?.P99));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]response: from the request's send to its last byte (uncorrected); function: what the workload measured around its own work " +
+            "(X-Function-Duration-Ns, CLOCK_MONOTONIC); overhead: per request, response − function, then its percentiles; " +
+            "reported: responses that carried the header[/]");
     }
 
     private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);

@@ -38,6 +38,14 @@ public sealed class WarmExperiment(ProcessResources resources, LoadTargetFactory
     public const string UncorrectedHistogram = "uncorrected_us";
     public const string TtfbHistogram = "ttfb_us";
 
+    /// <summary>
+    /// Histogram metrics of workloads that report their own duration (microseconds): the in-function duration each
+    /// response reported, and that response's time from the send minus it (the overhead outside the function).
+    /// Their percentiles are stored as samples <c>function_p50_ns</c>, <c>overhead_p50_ns</c>, ...
+    /// </summary>
+    public const string FunctionHistogram = "function_us";
+    public const string OverheadHistogram = "overhead_us";
+
     public const string TargetRateMetric = "target_rate";
     public const string AchievedRateMetric = "achieved_rate";
 
@@ -218,15 +226,25 @@ public sealed class WarmExperiment(ProcessResources resources, LoadTargetFactory
         yield return new("late", r.Late);
         yield return new("dropped", r.Dropped);
         yield return new("elapsed_ns", Math.Round(r.ElapsedSeconds * 1e9));
-        foreach (var (name, h) in new[] { ("corrected", r.Histograms!.Corrected), ("uncorrected", r.Histograms.Uncorrected), ("ttfb", r.Histograms.Ttfb) })
+        var all = new[]
         {
-            if (h.TotalCount == 0) continue;
+            ("corrected", r.Histograms!.Corrected), ("uncorrected", r.Histograms.Uncorrected), ("ttfb", r.Histograms.Ttfb),
+            ("function", r.Histograms.Function), ("overhead", r.Histograms.Overhead),
+        };
+        foreach (var (name, h) in all)
+        {
+            if (h is null || h.TotalCount == 0) continue;
             yield return new($"{name}_p50_ns", h.GetValueAtPercentile(50) * 1000.0);
             yield return new($"{name}_p90_ns", h.GetValueAtPercentile(90) * 1000.0);
             yield return new($"{name}_p99_ns", h.GetValueAtPercentile(99) * 1000.0);
             yield return new($"{name}_p999_ns", h.GetValueAtPercentile(99.9) * 1000.0);
             yield return new($"{name}_max_ns", h.GetMaxValue() * 1000.0);
             yield return new($"{name}_mean_ns", Math.Round(h.GetMean() * 1000.0));
+        }
+        if (r.Histograms.Function is { } function)
+        {
+            yield return new("function_reported", function.TotalCount);
+            yield return new("function_exceeds_response", r.FunctionExceedsResponse);
         }
         if (r.Lag is { } lag)
         {
@@ -245,6 +263,8 @@ public sealed class WarmExperiment(ProcessResources resources, LoadTargetFactory
         yield return new(CorrectedHistogram, HistogramCodec.Encode(h.Corrected));
         yield return new(UncorrectedHistogram, HistogramCodec.Encode(h.Uncorrected));
         yield return new(TtfbHistogram, HistogramCodec.Encode(h.Ttfb));
+        if (h.Function is { } function) yield return new(FunctionHistogram, HistogramCodec.Encode(function));
+        if (h.Overhead is { } overhead) yield return new(OverheadHistogram, HistogramCodec.Encode(overhead));
     }
 
     /// <summary>Peak memory over the trial, and the CPU the target's processes spent during the measured window.</summary>

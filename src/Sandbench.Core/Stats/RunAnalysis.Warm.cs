@@ -34,7 +34,17 @@ public sealed record WarmResult(
     double? CpuCores,
     int Failed,
     int Warmups,
-    IReadOnlyList<string> FailureReasons);
+    IReadOnlyList<string> FailureReasons)
+{
+    /// <summary>In-function durations the workload reported per response, pooled (ms); null when it reported none.</summary>
+    public LatencyPercentiles? Function { get; init; }
+
+    /// <summary>
+    /// Per response, its time from the send minus its reported in-function duration, pooled (ms): the percentiles of
+    /// the per-request differences, not differences of percentiles.
+    /// </summary>
+    public LatencyPercentiles? Overhead { get; init; }
+}
 
 /// <summary>Percentiles of a pooled latency distribution in milliseconds (recorded in µs, 3 significant digits).</summary>
 public sealed record LatencyPercentiles(long N, double Mean, double P50, double P90, double P99, double P999, double Max)
@@ -58,7 +68,7 @@ public static partial class RunAnalysis
             .Select(g =>
             {
                 var (measured, ok) = (g.Measured, g.Ok);
-                LongHistogram? corrected = null, uncorrected = null, ttfb = null;
+                LongHistogram? corrected = null, uncorrected = null, ttfb = null, function = null, overhead = null;
                 foreach (var t in ok)
                     foreach (var h in histograms(t.Id))
                     {
@@ -68,6 +78,8 @@ public static partial class RunAnalysis
                             case WarmExperiment.CorrectedHistogram: corrected = Merge(corrected, decoded); break;
                             case WarmExperiment.UncorrectedHistogram: uncorrected = Merge(uncorrected, decoded); break;
                             case WarmExperiment.TtfbHistogram: ttfb = Merge(ttfb, decoded); break;
+                            case WarmExperiment.FunctionHistogram: function = Merge(function, decoded); break;
+                            case WarmExperiment.OverheadHistogram: overhead = Merge(overhead, decoded); break;
                         }
                     }
                 double? Mean(string metric) => ok.Select(t => t.Sample(metric)).OfType<double>().ToList() is { Count: > 0 } v ? v.Average() : null;
@@ -83,7 +95,11 @@ public static partial class RunAnalysis
                     ok.Select(t => t.Sample(BootExperiment.RssPeakMetric)).OfType<double>().ToList() is { Count: > 0 } rss ? rss.Max() / (1 << 20) : null,
                     Mean("cpu_cores"),
                     measured.Count - ok.Count, g.Warmups,
-                    [.. measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3)]);
+                    [.. measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3)])
+                {
+                    Function = LatencyPercentiles.Of(function),
+                    Overhead = LatencyPercentiles.Of(overhead),
+                };
             })];
 
     /// <summary>The warm rows' trials: per runtime × workload × load point, in the order the run first met them.</summary>
