@@ -134,12 +134,15 @@ public sealed class ImagePullTests : IDisposable
     }
 
     /// <summary>Registry and containerd directories in the temp dir, and the daemons running from them.</summary>
-    private static string Leftovers()
+    internal static string Leftovers()
     {
         var dirs = Directory.GetDirectories(Path.GetTempPath(), "sandbench-registry-*").Concat(Directory.GetDirectories(Path.GetTempPath(), "sandbench-containerd-*")).Order().ToList();
         var procs = ProcessesMentioning(Path.Combine(Path.GetTempPath(), "sandbench-registry-")).Concat(ProcessesMentioning(Path.Combine(Path.GetTempPath(), "sandbench-containerd-")));
         return string.Join(",", dirs) + "|" + string.Join(",", procs);
     }
+
+    /// <summary>gpg-agents of the signer's homes.</summary>
+    internal static IReadOnlyList<int> ProcessesMentioningGnupg() => ProcessesMentioning(Path.Combine(Path.GetTempPath(), "sandbench-gnupg-"));
 
     private static IReadOnlyList<int> ProcessesMentioning(string text) =>
         [.. Directory.GetDirectories("/proc")
