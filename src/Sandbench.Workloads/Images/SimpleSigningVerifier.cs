@@ -28,7 +28,7 @@ public sealed class SimpleSigningVerifier(byte[] trustedPublicKey, string lookas
         {
             payload = Verify(signature);
         }
-        catch (Exception e) when (e is PgpException or IOException or InvalidCastException or NullReferenceException or ArgumentException)
+        catch (Exception e) when (e is PgpException or IOException or InvalidDataException or InvalidCastException or NullReferenceException or ArgumentException)
         {
             throw new ImagePullException($"signature of {reference}: not a valid OpenPGP signed message ({e.GetType().Name}: {e.Message})");
         }

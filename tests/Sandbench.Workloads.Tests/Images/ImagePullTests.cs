@@ -7,6 +7,8 @@ namespace Sandbench.Workloads.Tests.Images;
 
 /// <summary>Images built from the hello workload, pushed with skopeo to a real docker-registry on 127.0.0.1, pulled by our client.</summary>
 [Trait("Category", "Integration")]
+// The leftover checks see every registry and gpg home on the host: the classes that start them run one after the other.
+[Collection("local registry")]
 public sealed class ImagePullTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sandbench-imagepull-test-").FullName;

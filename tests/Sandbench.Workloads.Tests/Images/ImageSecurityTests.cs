@@ -8,6 +8,7 @@ namespace Sandbench.Workloads.Tests.Images;
 
 /// <summary>Security levels against a real docker-registry: layers encrypted by skopeo (ocicrypt JWE), decrypted by our client.</summary>
 [Trait("Category", "Integration")]
+[Collection("local registry")]
 public sealed class ImageSecurityTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sandbench-imagesec-test-").FullName;

@@ -7,6 +7,7 @@ namespace Sandbench.Workloads.Tests.Images;
 
 /// <summary>Signed levels against a real docker-registry: skopeo signs with a gpg key (simple signing), our client verifies.</summary>
 [Trait("Category", "Integration")]
+[Collection("local registry")]
 public sealed class ImageSignatureTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sandbench-imagesig-test-").FullName;
