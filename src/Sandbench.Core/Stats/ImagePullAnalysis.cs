@@ -6,6 +6,7 @@ namespace Sandbench.Core.Stats;
 /// <summary>Image-pull statistics of one image configuration in a run (times in ms; medians over trials in the summaries).</summary>
 /// <param name="Pull">Manifest GET to the last layer unpacked.</param>
 /// <param name="Security">The security level (plain, signed, encrypted, signed+encrypted; plain for runs stored before levels existed).</param>
+/// <param name="Signature">Signed levels: the manifest's signature read and verified; null on other levels.</param>
 /// <param name="Decrypt">Encrypted levels: the layers' decryption (key unwrap, HMAC, AES-CTR); null on other levels.</param>
 /// <param name="Fetch">Sum over the layers of each one's fetch (concurrent pulls overlap them: the sum exceeds the wall time).</param>
 public sealed record ImagePullResult(
@@ -16,6 +17,7 @@ public sealed record ImagePullResult(
     string Security,
     Summary? Pull,
     Summary? Manifest,
+    Summary? Signature,
     Summary? Fetch,
     Summary? Verify,
     Summary? Decrypt,
@@ -39,7 +41,7 @@ public static class ImagePullAnalysis
                 Summary? Ms(string metric) => Summary.Of([.. ok.Select(t => t.Sample(metric)).OfType<double>()])?.Scale(1e-6);
                 var bytes = ok.Select(t => t.Sample(ImagePullExperiment.ImageMetric)).OfType<double>().ToList();
                 return new ImagePullResult(g.Key.Runtime, g.Key.Layers, g.Key.Padding, g.Key.Mode, g.Key.Security,
-                    Ms(ImagePullExperiment.PullMetric), Ms(ImagePullExperiment.ManifestMetric),
+                    Ms(ImagePullExperiment.PullMetric), Ms(ImagePullExperiment.ManifestMetric), Ms("verify_signature_ns"),
                     Ms("fetch_ns"), Ms("verify_ns"), Ms("decrypt_ns"), Ms("decompress_ns"), Ms("unpack_ns"),
                     bytes.Count > 0 ? bytes.Average() / (1 << 20) : null,
                     measured.Count - ok.Count,
