@@ -14,6 +14,12 @@ internal static class ImagePullCommand
         var layers = new Option<int>("--layers") { Description = "Layers of the image (1 to 128)", DefaultValueFactory = _ => 4 };
         var pull = new Option<string>("--pull") { Description = "serial (one layer after the other), concurrent (all layers fetched, verified, decompressed at once; unpacked in order), or containerd (a private containerd daemon: ctr content fetch, then ctr images pull to unpack)", DefaultValueFactory = _ => "serial" };
         pull.AcceptOnlyFromAmong("serial", "concurrent", "containerd");
+        var security = new Option<string>("--security")
+        {
+            Description = "Comma-separated security levels, one breakdown each: plain, signed (manifest signature verified before the layers), encrypted (ocicrypt layers decrypted), signed+encrypted",
+            DefaultValueFactory = _ => "plain",
+            HelpName = "LIST",
+        };
         var db = Opts.Db();
         var strict = Opts.Strict();
         var cmd = new Command("imagepull",
@@ -22,11 +28,13 @@ internal static class ImagePullCommand
         cmd.Options.Add(padding);
         cmd.Options.Add(layers);
         cmd.Options.Add(pull);
+        cmd.Options.Add(security);
         cmd.Options.Add(db);
         cmd.Options.Add(strict);
         cmd.SetAction((r, ct) =>
         {
-            var plan = flags.BuildFor(r, app, "imagepull", "hello", $"padding: {r.GetValue(padding)}", $"layers: {r.GetValue(layers)}", $"pull: {r.GetValue(pull)}");
+            var plan = flags.BuildFor(r, app, "imagepull", "hello", $"padding: {r.GetValue(padding)}", $"layers: {r.GetValue(layers)}", $"pull: {r.GetValue(pull)}",
+                $"security: [{string.Join(", ", r.GetValue(security)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(l => $"'{l}'"))}]");
             return RunCommand.Execute(app, plan, r.GetValue(db)!, r.GetValue(strict), ct);
         });
         return cmd;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Host;
+using Sandbench.Core.Images;
 using Sandbench.Core.Plans;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Storage;
@@ -183,8 +184,11 @@ public sealed class RunExecutor(
         foreach (var e in plan.Experiments)
         {
             var variants = e.Variants(runtimes);
-            // A warm section runs every runtime at every rate; other sections have one point (no rate).
-            IReadOnlyList<double?> rates = e.Load is { Rates.Count: > 0 } load ? [.. load.Rates.Select(r => (double?)r)] : [null];
+            // A warm section runs every runtime at every rate, an imagepull section at every security level; other sections have one point.
+            IReadOnlyList<(double? Rate, SecurityLevel? Security)> points =
+                e.Load is { Rates.Count: > 0 } load ? [.. load.Rates.Select(r => ((double?)r, (SecurityLevel?)null))]
+                : e.Image is { } image ? [.. image.Security.Select(s => ((double?)null, (SecurityLevel?)s))]
+                : [(null, null)];
             foreach (var w in plan.Workloads)
             {
                 if (e.Fleet is { } fleet)
@@ -195,17 +199,17 @@ public sealed class RunExecutor(
                 if (e.Order == TrialOrder.Sequential)
                 {
                     foreach (var (r, swept) in variants)
-                        foreach (var rate in rates)
+                        foreach (var (rate, security) in points)
                             for (int i = 0; i < e.Warmup + e.Iterations; i++)
-                                yield return new TrialPlan(e, r, w, i < e.Warmup ? i : i - e.Warmup, i < e.Warmup) { Swept = swept, Rate = rate };
+                                yield return new TrialPlan(e, r, w, i < e.Warmup ? i : i - e.Warmup, i < e.Warmup) { Swept = swept, Rate = rate, Security = security };
                     continue;
                 }
                 for (int i = 0; i < e.Warmup; i++)
-                    foreach (var rate in rates)
-                        foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, true) { Swept = swept, Rate = rate };
+                    foreach (var (rate, security) in points)
+                        foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, true) { Swept = swept, Rate = rate, Security = security };
                 for (int i = 0; i < e.Iterations; i++)
-                    foreach (var rate in rates)
-                        foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, false) { Swept = swept, Rate = rate };
+                    foreach (var (rate, security) in points)
+                        foreach (var (r, swept) in variants) yield return new TrialPlan(e, r, w, i, false) { Swept = swept, Rate = rate, Security = security };
             }
         }
     }

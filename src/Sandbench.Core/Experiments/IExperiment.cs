@@ -30,6 +30,9 @@ public sealed record TrialPlan(ExperimentSpec Spec, RuntimeProfile Runtime, stri
     /// <summary>scale: the step's number of sandboxes (N); null for other experiments.</summary>
     public int? Count { get; init; }
 
+    /// <summary>imagepull: the security level this trial pulls at (one trial per level of the section); null for other experiments.</summary>
+    public Images.SecurityLevel? Security { get; init; }
+
     /// <summary>The runtime of the plan this trial's runtime variant comes from.</summary>
     public string BaseRuntime => Runtime.Name.Split('@')[0];
 }

@@ -14,7 +14,8 @@ namespace Sandbench.Core.Experiments;
 /// decompression (streamed on its own) and the unpack (tar to a directory). Samples: <c>pull_ns</c> (manifest
 /// GET to the last layer unpacked), <c>manifest_ns</c>, the sums over layers <c>fetch_ns</c>, <c>verify_ns</c>,
 /// <c>decompress_ns</c>, <c>unpack_ns</c>, <c>image_bytes</c>, and per layer <c>layerN.STEP_ns</c>. The pull
-/// happens on the host, not in a sandbox: the section's runtime is <c>process</c>.
+/// happens on the host, not in a sandbox: the section's runtime is <c>process</c>. Each trial pulls at one security
+/// level (parameter <c>security</c>): encrypted levels add <c>decrypt_ns</c> (and <c>layerN.decrypt_ns</c>).
 /// </summary>
 public sealed class ImagePullExperiment : IExperiment
 {
@@ -23,7 +24,7 @@ public sealed class ImagePullExperiment : IExperiment
     public const string ImageMetric = "image_bytes";
 
     /// <summary>The steps of a layer's pull, in order, as their metric names.</summary>
-    public static IReadOnlyList<string> Steps { get; } = ["fetch_ns", "verify_ns", "decompress_ns", "unpack_ns"];
+    public static IReadOnlyList<string> Steps { get; } = ["fetch_ns", "verify_ns", "decrypt_ns", "decompress_ns", "unpack_ns"];
 
     public string Name => ImagePullSpec.Type;
 
@@ -40,6 +41,7 @@ public sealed class ImagePullExperiment : IExperiment
         var c = context;
         var spec = c.Trial.Spec;
         var image = spec.Image ?? ImagePullSpec.Defaults;
+        var security = c.Trial.Security ?? SecurityLevel.Plain;
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["timeout"] = Durations.Format(spec.Timeout),
@@ -47,6 +49,7 @@ public sealed class ImagePullExperiment : IExperiment
             ["layers"] = image.Layers.ToString(CultureInfo.InvariantCulture),
             ["pull"] = PlanLoader.Name(image.Mode),
             ["compression"] = "gzip",
+            ["security"] = SecurityLevels.Name(security),
         };
         var samples = new List<KeyValuePair<string, double>>();
         TrialStatus status = TrialStatus.Ok;
@@ -57,7 +60,7 @@ public sealed class ImagePullExperiment : IExperiment
         try
         {
             var lab = c.Images ?? throw new ImagePullException("this program has no image lab (imagepull runs from the sandbench command)");
-            var m = await lab.PullAsync(new ImagePullRequest(c.Artifact.RootfsPath, image.Layers, image.PaddingBytes, image.Mode), c.WorkDir, c.Clock, deadline.Token)
+            var m = await lab.PullAsync(new ImagePullRequest(c.Artifact.RootfsPath, image.Layers, image.PaddingBytes, image.Mode, security), c.WorkDir, c.Clock, deadline.Token)
                 .ConfigureAwait(false);
             foreach (var (k, v) in m.Details) parameters[k] = v;
             samples.Add(new(PullMetric, m.TotalNs));
@@ -70,6 +73,7 @@ public sealed class ImagePullExperiment : IExperiment
                 samples.Add(new($"layer{i}.bytes", l.Bytes));
                 samples.Add(new($"layer{i}.fetch_ns", l.FetchNs));
                 samples.Add(new($"layer{i}.verify_ns", l.VerifyNs));
+                if (security.IsEncrypted()) samples.Add(new($"layer{i}.decrypt_ns", l.DecryptNs));
                 samples.Add(new($"layer{i}.decompress_ns", l.DecompressNs));
                 samples.Add(new($"layer{i}.unpack_ns", l.UnpackNs));
             }

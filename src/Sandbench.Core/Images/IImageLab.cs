@@ -14,14 +14,16 @@ public enum PullMode
 }
 
 /// <summary>What to pull: an image of the workload's root filesystem plus random padding, in <paramref name="Layers"/> gzip layers.</summary>
-public sealed record ImagePullRequest(string RootfsPath, int Layers, long PaddingBytes, PullMode Mode);
+/// <param name="Security">Plain, signed, encrypted layers, or both.</param>
+public sealed record ImagePullRequest(string RootfsPath, int Layers, long PaddingBytes, PullMode Mode, SecurityLevel Security = SecurityLevel.Plain);
 
 /// <summary>One layer's pull, each step on its own (ns on the monotonic clock).</summary>
 /// <param name="FetchNs">GET of the blob, its bytes written to a file as they arrive.</param>
 /// <param name="VerifyNs">sha256 of the file, compared with the digest the manifest names.</param>
 /// <param name="DecompressNs">The blob streamed through the decompressor into a tar file.</param>
 /// <param name="UnpackNs">The tar extracted into the root filesystem directory.</param>
-public sealed record LayerTiming(string Digest, long Bytes, long TarBytes, long FetchNs, long VerifyNs, long DecompressNs, long UnpackNs);
+/// <param name="DecryptNs">Encrypted layers: the layer key unwrapped (JWE), the HMAC checked and the blob decrypted to a file; 0 otherwise.</param>
+public sealed record LayerTiming(string Digest, long Bytes, long TarBytes, long FetchNs, long VerifyNs, long DecompressNs, long UnpackNs, long DecryptNs = 0);
 
 /// <summary>A measured pull: the manifest, each layer, start to end, and what the image was.</summary>
 /// <param name="ImageBytes">Compressed bytes of all layers.</param>

@@ -129,10 +129,14 @@ public sealed record PlanCatalog(
 /// <summary>The image an imagepull section builds and pulls: the workload's root filesystem plus random padding, in gzip layers.</summary>
 /// <param name="PaddingBytes">Incompressible bytes spread evenly over the layers.</param>
 /// <param name="Mode">Who pulls, and how (serial, concurrent, containerd).</param>
-public sealed record ImagePullSpec(long PaddingBytes, int Layers, Images.PullMode Mode)
+/// <param name="Security">The security levels compared: each is a point of the section (one trial per level and iteration).</param>
+public sealed record ImagePullSpec(long PaddingBytes, int Layers, Images.PullMode Mode, IReadOnlyList<Images.SecurityLevel> Security)
 {
     public const string Type = "imagepull";
     public const long MaxPadding = 4L << 30;
 
-    public static ImagePullSpec Defaults { get; } = new(16L << 20, 4, Images.PullMode.Serial);
+    /// <summary>Plain only: the levels' list when a section names none.</summary>
+    public static IReadOnlyList<Images.SecurityLevel> PlainOnly { get; } = [Images.SecurityLevel.Plain];
+
+    public static ImagePullSpec Defaults { get; } = new(16L << 20, 4, Images.PullMode.Serial, PlainOnly);
 }

@@ -6,7 +6,7 @@ namespace Sandbench.Core.Plans;
 /// <summary>The keys of the imagepull experiment.</summary>
 public static partial class PlanLoader
 {
-    private static string[] ImagePullKeys => ["padding", "layers", "pull"];
+    private static string[] ImagePullKeys => ["padding", "layers", "pull", "security"];
 
     private static readonly Dictionary<string, PullMode> PullModes = new(StringComparer.Ordinal)
     {
@@ -34,6 +34,15 @@ public static partial class PlanLoader
             r.Error(keys["padding"], YamlReader.Join(path, "padding"), "at most 4GiB of padding");
         int? layers = r.Int(keys, "layers", path, 1, 128);
         PullMode? mode = r.Enum(keys, "pull", path, PullModes);
-        return new ImagePullSpec(padding ?? d.PaddingBytes, layers ?? d.Layers, mode ?? d.Mode);
+        var security = new List<SecurityLevel>();
+        foreach (var (value, node) in r.Strings(keys, "security", path) ?? [])
+        {
+            if (!SecurityLevels.ByName.TryGetValue(value, out var level))
+                r.Error(node, YamlReader.Join(path, "security"), $"'{value}' is not a security level (valid: {string.Join(", ", SecurityLevels.ByName.Keys)})");
+            else if (!security.Contains(level)) security.Add(level);
+        }
+        if (mode == PullMode.Containerd && security.Any(l => l != SecurityLevel.Plain))
+            r.Error(keys["security"], YamlReader.Join(path, "security"), "the containerd comparison pulls plain images only (pull: serial or concurrent for signed or encrypted levels)");
+        return new ImagePullSpec(padding ?? d.PaddingBytes, layers ?? d.Layers, mode ?? d.Mode, security.Count > 0 ? security : ImagePullSpec.PlainOnly);
     }
 }

@@ -100,10 +100,13 @@ public sealed class LocalRegistry : IAsyncDisposable
     }
 
     /// <summary>Copies an OCI layout image into this registry with <c>skopeo copy</c> (plain HTTP).</summary>
-    public async Task PushAsync(OciImage image, string repository, CancellationToken ct)
+    /// <param name="copyOptions">Further options of <c>skopeo copy</c> (e.g. <c>--encryption-key jwe:PUB.pem</c>); global options (before <c>copy</c>) in <paramref name="globalOptions"/>.</param>
+    /// <param name="env">Further environment of skopeo (e.g. <c>GNUPGHOME</c> for <c>--sign-by</c>).</param>
+    public async Task PushAsync(OciImage image, string repository, CancellationToken ct, IReadOnlyList<string>? copyOptions = null, IReadOnlyList<string>? globalOptions = null,
+        IReadOnlyDictionary<string, string?>? env = null)
     {
         string skopeo = Executables.Find("skopeo") ?? throw new SandbenchException("skopeo not found (apt-get install skopeo)");
-        await BuildTools.RunAsync(skopeo, ["copy", "--quiet", "--dest-tls-verify=false", $"oci:{image.LayoutDir}:{image.Tag}", $"docker://{Host}/{repository}:{image.Tag}"], ct)
+        await BuildTools.RunAsync(skopeo, [.. globalOptions ?? [], "copy", "--quiet", "--dest-tls-verify=false", .. copyOptions ?? [], $"oci:{image.LayoutDir}:{image.Tag}", $"docker://{Host}/{repository}:{image.Tag}"], ct, env: env)
             .ConfigureAwait(false);
     }
 

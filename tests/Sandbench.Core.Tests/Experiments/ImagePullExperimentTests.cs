@@ -38,7 +38,7 @@ public sealed class ImagePullExperimentTests
             [new LayerTiming("sha256:a", 1000, 2000, 100, 10, 20, 30), new LayerTiming("sha256:b", 2000, 4000, 200, 11, 21, 31)],
             new Dictionary<string, string> { ["manifest_digest"] = "sha256:m" }));
 
-        var outcome = await new ImagePullExperiment().RunAsync(Context(lab, new ImagePullSpec(1 << 20, 2, PullMode.Concurrent)), CancellationToken.None);
+        var outcome = await new ImagePullExperiment().RunAsync(Context(lab, new ImagePullSpec(1 << 20, 2, PullMode.Concurrent, ImagePullSpec.PlainOnly)), CancellationToken.None);
 
         Assert.Equal(TrialStatus.Ok, outcome.Status);
         Assert.Equal(new ImagePullRequest("/rootfs", 2, 1 << 20, PullMode.Concurrent), lab.Asked);

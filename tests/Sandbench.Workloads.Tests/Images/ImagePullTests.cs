@@ -7,6 +7,8 @@ namespace Sandbench.Workloads.Tests.Images;
 
 /// <summary>Images built from the hello workload, pushed with skopeo to a real docker-registry on 127.0.0.1, pulled by our client.</summary>
 [Trait("Category", "Integration")]
+// The leftover checks see every registry and gpg home on the host: the classes that start them run one after the other.
+[Collection("local registry")]
 public sealed class ImagePullTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sandbench-imagepull-test-").FullName;
@@ -134,12 +136,15 @@ public sealed class ImagePullTests : IDisposable
     }
 
     /// <summary>Registry and containerd directories in the temp dir, and the daemons running from them.</summary>
-    private static string Leftovers()
+    internal static string Leftovers()
     {
         var dirs = Directory.GetDirectories(Path.GetTempPath(), "sandbench-registry-*").Concat(Directory.GetDirectories(Path.GetTempPath(), "sandbench-containerd-*")).Order().ToList();
         var procs = ProcessesMentioning(Path.Combine(Path.GetTempPath(), "sandbench-registry-")).Concat(ProcessesMentioning(Path.Combine(Path.GetTempPath(), "sandbench-containerd-")));
         return string.Join(",", dirs) + "|" + string.Join(",", procs);
     }
+
+    /// <summary>gpg-agents of the signer's homes.</summary>
+    internal static IReadOnlyList<int> ProcessesMentioningGnupg() => ProcessesMentioning(Path.Combine(Path.GetTempPath(), "sandbench-gnupg-"));
 
     private static IReadOnlyList<int> ProcessesMentioning(string text) =>
         [.. Directory.GetDirectories("/proc")
