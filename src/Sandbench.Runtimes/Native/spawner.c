@@ -78,9 +78,6 @@ int main(void)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    /* A process group of its own: a terminal's Ctrl+C reaches Sandbench, which still spawns teardown
-     * commands while it stops; this helper ends when Sandbench's end of the socket closes. */
-    setpgid(0, 0);
     if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
         return 1;
     for (;;) {
