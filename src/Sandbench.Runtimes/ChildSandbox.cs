@@ -35,7 +35,7 @@ internal sealed class ChildSandbox : ISandbox
     public static ChildProcess Spawn(SandboxSpec spec, SandboxLedger ledger, PhaseClock phases, SpawnOptions options, string? tap = null)
     {
         Register(spec, ledger, tap);
-        return ChildProcess.Start(options, phases);
+        return ChildProcess.Start(options, () => phases.Mark(Phases.Spawn));
     }
 
     public static ChildSandbox Track(SandboxSpec spec, ChildProcess child, SandboxLedger ledger) => new(spec.Name, child, ledger);

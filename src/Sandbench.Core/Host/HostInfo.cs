@@ -100,8 +100,6 @@ public sealed class HostInfo(Func<string, string?> readFile, Func<string, bool> 
         ["host.memory_kb"] = MemInfo("MemTotal") ?? "unknown",
         ["tool.version"] = toolVersion,
         ["tool.dotnet"] = RuntimeInformation.FrameworkDescription,
-        // How children are started (docs/methodology.md, "Where children are started"): it moves process cold starts by ~10 %.
-        ["tool.spawn"] = Environment.GetEnvironmentVariable("SANDBENCH_SPAWNER") == "0" ? "posix_spawn in-process" : "sandbench-spawn helper",
     };
 
     /// <summary>What makes figures unstable on this host.</summary>

@@ -1,8 +1,6 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using Sandbench.Core.Timing;
 
 namespace Sandbench.Runtimes.Native;
 
@@ -12,20 +10,17 @@ namespace Sandbench.Runtimes.Native;
 /// <param name="Environment">The child's whole environment.</param>
 /// <param name="ListenSocket">Passed as fd 3 (socket activation) when set.</param>
 /// <param name="OutputPath">stdout and stderr are appended to this file; /dev/null when null.</param>
-/// <param name="Fd3">A descriptor of ours passed as fd 3 instead of a listening socket (-1: none).</param>
 internal sealed record SpawnOptions(
     string Path,
     IReadOnlyList<string> Argv,
     IReadOnlyDictionary<string, string> Environment,
     Socket? ListenSocket = null,
-    string? OutputPath = null,
-    int Fd3 = -1);
+    string? OutputPath = null);
 
 /// <summary>
-/// A child started in its own process group (so a terminal's Ctrl+C reaches only Sandbench, which
-/// then tears sandboxes down in order), with signals reset and only fds 0-2 (and fd 3 for socket
-/// activation) inherited: by <see cref="Spawner"/>'s small helper process when it is there, else
-/// with posix_spawn from this process. Waiting uses a pidfd, so no thread blocks.
+/// A child started with posix_spawn in its own process group (so a terminal's Ctrl+C reaches only
+/// Sandbench, which then tears sandboxes down in order), with signals reset and only fds 0-2
+/// (and fd 3 for socket activation) inherited. Waiting uses a pidfd, so no thread blocks.
 /// </summary>
 internal sealed class ChildProcess
 {
@@ -39,14 +34,8 @@ internal sealed class ChildProcess
     public int? Status => _status;
 
     /// <param name="o">What to start.</param>
-    /// <param name="phases">Where <see cref="Phases.Spawn"/> is marked: the instant the child is asked for, after all
-    /// preparation (where the clock of a cold start starts); null to mark nothing.</param>
-    public static ChildProcess Start(SpawnOptions o, PhaseClock? phases = null) => Start(o, phases, viaHelper: true);
-
-    /// <summary>Starts a child with posix_spawn from this process (how the helper itself is started).</summary>
-    public static ChildProcess StartInProcess(SpawnOptions o) => Start(o, null, viaHelper: false);
-
-    private static unsafe ChildProcess Start(SpawnOptions o, PhaseClock? phases, bool viaHelper)
+    /// <param name="beforeSpawn">Called right before posix_spawn, after all preparation (where the clock of a cold start starts).</param>
+    public static unsafe ChildProcess Start(SpawnOptions o, Action? beforeSpawn = null)
     {
         var handles = new List<nint>();
         byte* Str(string s)
@@ -86,11 +75,10 @@ internal sealed class ChildProcess
             Check(Libc.FileActionsAddDup2(fa, outFd, 1), "stdout");
             Check(Libc.FileActionsAddDup2(fa, 1, 2), "stderr");
             if (o.ListenSocket is { } sock)
+            {
                 highFd = High(Libc.Fcntl((int)sock.Handle, Libc.FDupFdCloExec, 64), "the listening socket");
-            else if (o.Fd3 >= 0)
-                highFd = High(Libc.Fcntl(o.Fd3, Libc.FDupFdCloExec, 64), "fd 3");
-            if (highFd >= 0) Check(Libc.FileActionsAddDup2(fa, highFd, 3), "fd 3");
-            if (viaHelper && ViaHelper(o, phases, nullFd, outFd, highFd) is { } started) return started;
+                Check(Libc.FileActionsAddDup2(fa, highFd, 3), "fd 3");
+            }
             _ = Libc.AttrSetFlags(attr, Libc.PosixSpawnSetPgroup | Libc.PosixSpawnSetSigDef | Libc.PosixSpawnSetSigMask);
             _ = Libc.AttrSetPgroup(attr, 0);
             _ = Libc.SigEmptySet(sigs);
@@ -101,7 +89,7 @@ internal sealed class ChildProcess
             byte* path = Str(o.Path);
             byte** argv = Vector(o.Argv);
             byte** envp = Vector(o.Environment.Select(kv => $"{kv.Key}={kv.Value}"));
-            phases?.Mark(Phases.Spawn);
+            beforeSpawn?.Invoke();
             int rc = Libc.PosixSpawn(out int pid, path, fa, attr, argv, envp);
             if (rc != 0)
                 throw new IOException($"cannot start {o.Path}: {new System.ComponentModel.Win32Exception(rc).Message}");
@@ -135,45 +123,6 @@ internal sealed class ChildProcess
         {
             if (rc != 0) throw new IOException($"posix_spawn file action for {what} failed: {rc}");
         }
-    }
-
-    /// <summary>
-    /// Starts the child through <see cref="Spawner"/>'s helper, marking <see cref="Phases.Spawn"/> at the instant
-    /// the helper read the clock before its clone. Null when the helper cannot be used (the caller then spawns here).
-    /// </summary>
-    private static unsafe ChildProcess? ViaHelper(SpawnOptions o, PhaseClock? phases, int stdinFd, int outFd, int fd3)
-    {
-        var strings = new List<string>(1 + o.Argv.Count + o.Environment.Count) { o.Path };
-        strings.AddRange(o.Argv);
-        strings.AddRange(o.Environment.Select(kv => $"{kv.Key}={kv.Value}"));
-        byte[] message = new byte[8 + strings.Sum(x => Encoding.UTF8.GetByteCount(x) + 1)];
-        if (message.Length >= Spawner.MaxMessage) return null;
-        BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)o.Argv.Count);
-        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(4), (uint)o.Environment.Count);
-        int at = 8;
-        foreach (string x in strings)
-        {
-            at += Encoding.UTF8.GetBytes(x, message.AsSpan(at));
-            message[at++] = 0;
-        }
-        // The helper reads CLOCK_MONOTONIC, which is the phase clock unless a test put its own clock in.
-        bool hostClock = phases is null || phases.Clock.IsHostMonotonic;
-        if (!hostClock) phases!.Mark(Phases.Spawn);
-        Span<int> fds = [stdinFd, outFd, fd3];
-        int pid, error;
-        long t0;
-        fixed (byte* m = message)
-        {
-            if (!Spawner.TrySpawn(m, message.Length, fd3 >= 0 ? fds : fds[..2], out pid, out error, out t0)) return null;
-        }
-        if (hostClock) phases?.MarkAt(Phases.Spawn, t0);
-        if (error != 0)
-        {
-            // A child that could not exec has exited (127): reap it.
-            if (pid > 0) _ = Libc.WaitPid(pid, out _, 0);
-            throw new IOException($"cannot start {o.Path}: {new System.ComponentModel.Win32Exception(error).Message}");
-        }
-        return new ChildProcess(pid);
     }
 
     /// <summary>Reaps the child if it has exited, without blocking.</summary>

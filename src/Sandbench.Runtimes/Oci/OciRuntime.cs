@@ -158,7 +158,8 @@ public sealed class OciRuntime(RuntimeProfile profile, SandboxLedger ledger) : I
                 SandboxEnvironment.For(spec), ownNetwork: !Capabilities.HostLoopback, netns?.Path);
             if (endpoint is not null) spec.ServiceEndpointKnown?.Invoke(endpoint);
             string[] create = [.. runtime, "create", "--bundle", bundle, "--pid-file", pidFile, .. (socket ? new[] { "--preserve-fds", "1" } : []), spec.Name];
-            var createProc = ChildProcess.Start(new SpawnOptions(bin, create, HostEnvironment(), spec.ListenSocket, spec.OutputPath), phases);
+            var createProc = ChildProcess.Start(new SpawnOptions(bin, create, HostEnvironment(), spec.ListenSocket, spec.OutputPath),
+                () => phases.Mark(Phases.Spawn));
             await WaitStep(createProc, "create", spec.OutputPath, ct).ConfigureAwait(false);
             phases.Mark(Phases.Created);
 
