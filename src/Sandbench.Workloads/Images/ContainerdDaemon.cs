@@ -78,7 +78,7 @@ public sealed class ContainerdDaemon : IAsyncDisposable
         }
         catch
         {
-            Stop(process);
+            BuildTools.Stop(process);
             Remove(dir);
             throw;
         }
@@ -111,27 +111,10 @@ public sealed class ContainerdDaemon : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        Stop(_process);
+        BuildTools.Stop(_process);
         _process.Dispose();
         Remove(_dir);
         return ValueTask.CompletedTask;
-    }
-
-    private static void Stop(Process? p)
-    {
-        if (p is null) return;
-        try
-        {
-            if (!p.HasExited)
-            {
-                p.Kill(entireProcessTree: true);
-                p.WaitForExit();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
     }
 
     /// <summary>Unmounts what the daemon left mounted under <paramref name="dir"/> (deepest first), then removes it.</summary>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Sandbench.Core;
 using Sandbench.Core.Host;
 using Sandbench.Core.Images;
+using Sandbench.Core.Runtimes;
 
 namespace Sandbench.Workloads.Images;
 
@@ -40,7 +41,7 @@ public sealed class LocalRegistry : IAsyncDisposable
         Process? process = null;
         try
         {
-            int port = FreePort();
+            int port = Loopback.FreePort();
             string config = Path.Combine(dir, "config.yml");
             await File.WriteAllTextAsync(config, $"""
                 version: 0.1
@@ -93,7 +94,7 @@ public sealed class LocalRegistry : IAsyncDisposable
         }
         catch
         {
-            Stop(process);
+            BuildTools.Stop(process);
             Directory.Delete(dir, recursive: true);
             throw;
         }
@@ -112,33 +113,9 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        Stop(_process);
+        BuildTools.Stop(_process);
         _process.Dispose();
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
         return ValueTask.CompletedTask;
-    }
-
-    private static void Stop(Process? p)
-    {
-        if (p is null) return;
-        try
-        {
-            if (!p.HasExited)
-            {
-                p.Kill(entireProcessTree: true);
-                p.WaitForExit();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 }
