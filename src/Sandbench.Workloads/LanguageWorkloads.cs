@@ -60,39 +60,21 @@ internal static class LanguageWorkloads
         string hash = Convert.ToHexStringLower(SHA256.HashData(
             [.. sources.SelectMany(s => SHA256.HashData(s.Bytes)), .. Encoding.UTF8.GetBytes(tool + "|" + version + "|" + LayoutVersion)]))[..16];
 
-        string dir = Path.Combine(cacheDir, "artifacts", $"{workload}-{hash}");
-        string done = Path.Combine(dir, "layout");
-        if (!File.Exists(done))
+        string dir = await CachedBuild.EnsureAsync(cacheDir, $"{workload}-{hash}", "layout", async tmp =>
         {
-            Directory.CreateDirectory(Path.Combine(cacheDir, "artifacts"));
-            string tmp = Path.Combine(cacheDir, "artifacts", $".{workload}-{hash}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            try
-            {
-                string rootfs = Path.Combine(tmp, "rootfs"), src = Path.Combine(tmp, "src");
-                Directory.CreateDirectory(src);
-                foreach (var (name, bytes) in sources) await File.WriteAllBytesAsync(Path.Combine(src, name), bytes, ct).ConfigureAwait(false);
-                MakeRootfs(rootfs, lang.Static);
-                var layout = await lang.BuildAsync(new BuildContext(workload, tool, src, rootfs, cacheDir, ct)).ConfigureAwait(false);
-                var mounts = lang.Static ? [] : MountsFor(layout);
-                foreach (var m in mounts) Directory.CreateDirectory(rootfs + m);
-                Directory.Delete(src, recursive: true);
-                // Written last: a directory with this file is complete.
-                await File.WriteAllLinesAsync(Path.Combine(tmp, "layout"), [layout.Program, string.Join('\0', layout.Args), string.Join('\0', mounts)], ct)
-                    .ConfigureAwait(false);
-                try
-                {
-                    Directory.Move(tmp, dir);
-                }
-                catch (IOException) when (File.Exists(done))
-                {
-                    // Another Sandbench built the same hash first: its copy is identical.
-                }
-            }
-            finally
-            {
-                if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
-            }
-        }
+            string rootfs = Path.Combine(tmp, "rootfs"), src = Path.Combine(tmp, "src");
+            Directory.CreateDirectory(src);
+            foreach (var (name, bytes) in sources) await File.WriteAllBytesAsync(Path.Combine(src, name), bytes, ct).ConfigureAwait(false);
+            MakeRootfs(rootfs, lang.Static);
+            var layout = await lang.BuildAsync(new BuildContext(workload, tool, src, rootfs, cacheDir, ct)).ConfigureAwait(false);
+            var mounts = lang.Static ? [] : MountsFor(layout);
+            foreach (var m in mounts) Directory.CreateDirectory(rootfs + m);
+            Directory.Delete(src, recursive: true);
+            // Written last: a directory with this file is complete.
+            await File.WriteAllLinesAsync(Path.Combine(tmp, "layout"), [layout.Program, string.Join('\0', layout.Args), string.Join('\0', mounts)], ct)
+                .ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        string done = Path.Combine(dir, "layout");
         var lines = await File.ReadAllLinesAsync(done, ct).ConfigureAwait(false);
         string root = Path.Combine(dir, "rootfs");
         string[] args = lines[1].Length == 0 ? [] : lines[1].Split('\0');

@@ -16,6 +16,7 @@ namespace Sandbench.Workloads;
 /// </summary>
 public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
 {
+    private static readonly string[] RootfsDirs = ["bin", "proc", "dev", "sys", "tmp", "etc"];
     private static readonly string[] CompilerFlags = ["-static", "-O2", "-Wall", "-Wextra", "-Werror"];
     private readonly Dictionary<string, Task<Artifact>> _built = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -95,39 +96,20 @@ public sealed class WorkloadCatalog(string cacheDir) : IArtifactProvider
             [.. source, .. headers.SelectMany(h => h.Text),
              .. Encoding.UTF8.GetBytes(string.Join(' ', [.. CompilerFlags, .. libraries]) + "|" + compilerVersion)]))[..16];
 
-        string dir = Path.Combine(CacheDir, "artifacts", $"{program}-{hash}");
-        string binary = Path.Combine(dir, "rootfs", "bin", program);
-        if (!File.Exists(binary))
+        string dir = await CachedBuild.EnsureAsync(CacheDir, $"{program}-{hash}", Path.Combine("rootfs", "bin", program), async tmp =>
         {
-            Directory.CreateDirectory(Path.Combine(CacheDir, "artifacts"));
-            string tmp = Path.Combine(CacheDir, "artifacts", $".{program}-{hash}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            try
-            {
-                string rootfs = Path.Combine(tmp, "rootfs");
-                foreach (var d in new[] { "bin", "proc", "dev", "sys", "tmp", "etc" })
-                    Directory.CreateDirectory(Path.Combine(rootfs, d));
-                File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), $"root:x:0:0:root:/:/bin/{program}\n");
-                File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\n");
-                string src = Path.Combine(tmp, program + ".c");
-                await File.WriteAllBytesAsync(src, source, ct).ConfigureAwait(false);
-                foreach (var (name, text) in headers)
-                    await File.WriteAllBytesAsync(Path.Combine(tmp, name), text, ct).ConfigureAwait(false);
-                await BuildTools.RunAsync(gcc, [.. CompilerFlags, "-I", tmp, "-o", Path.Combine(rootfs, "bin", program), src, .. libraries], ct)
-                    .ConfigureAwait(false);
-                try
-                {
-                    Directory.Move(tmp, dir);
-                }
-                catch (IOException) when (File.Exists(binary))
-                {
-                    // Another Sandbench built the same hash first: its copy is identical.
-                }
-            }
-            finally
-            {
-                if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
-            }
-        }
+            string rootfs = Path.Combine(tmp, "rootfs");
+            foreach (var d in RootfsDirs) Directory.CreateDirectory(Path.Combine(rootfs, d));
+            File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), $"root:x:0:0:root:/:/bin/{program}\n");
+            File.WriteAllText(Path.Combine(rootfs, "etc", "group"), "root:x:0:\n");
+            string src = Path.Combine(tmp, program + ".c");
+            await File.WriteAllBytesAsync(src, source, ct).ConfigureAwait(false);
+            foreach (var (name, text) in headers)
+                await File.WriteAllBytesAsync(Path.Combine(tmp, name), text, ct).ConfigureAwait(false);
+            await BuildTools.RunAsync(gcc, [.. CompilerFlags, "-I", tmp, "-o", Path.Combine(rootfs, "bin", program), src, .. libraries], ct)
+                .ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        string binary = Path.Combine(dir, "rootfs", "bin", program);
         return new Artifact(workload, binary, Path.Combine(dir, "rootfs"), "/bin/" + program, hash, new FileInfo(binary).Length, entry.LeadingArgs);
     }
 
