@@ -15,9 +15,10 @@ public sealed class ImagePullTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static void RequireTools()
+    /// <summary>Skips the test, naming the tool, when the registry, skopeo, gcc or one of <paramref name="more"/> is missing.</summary>
+    internal static void RequireTools(params string[] more)
     {
-        foreach (var tool in new[] { "docker-registry", "skopeo", "gcc" })
+        foreach (var tool in (string[])["docker-registry", "skopeo", "gcc", .. more])
             if (Executables.Find(tool) is null) Assert.Skip($"{tool} is not installed (scripts/install-deps installs it)");
     }
 

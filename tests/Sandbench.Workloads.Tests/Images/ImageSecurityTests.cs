@@ -15,12 +15,6 @@ public sealed class ImageSecurityTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static void RequireTools()
-    {
-        foreach (var tool in new[] { "docker-registry", "skopeo", "gcc" })
-            if (Executables.Find(tool) is null) Assert.Skip($"{tool} is not installed (scripts/install-deps installs it)");
-    }
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<(OciImage Image, string Rootfs, byte[] Hello)> BuildAsync(int layers, long padding)
@@ -42,7 +36,7 @@ public sealed class ImageSecurityTests : IDisposable
     [InlineData(true)]
     public async Task Pull_LayersEncryptedBySkopeo_DecryptedTimedAndTheRootfsUnpacked(bool concurrent)
     {
-        RequireTools();
+        ImagePullTests.RequireTools();
         var (image, _, hello) = await BuildAsync(layers: 2, padding: 1 << 18);
         using var key = RSA.Create(2048);
         await using var registry = await LocalRegistry.StartAsync(TimeSpan.FromSeconds(30), Ct);
@@ -64,7 +58,7 @@ public sealed class ImageSecurityTests : IDisposable
     [Fact]
     public async Task Pull_EncryptedForAnotherKey_ClearErrorAndNothingUnpacked()
     {
-        RequireTools();
+        ImagePullTests.RequireTools();
         var (image, _, _) = await BuildAsync(layers: 1, padding: 1 << 16);
         using var key = RSA.Create(2048);
         using var other = RSA.Create(2048);
@@ -82,7 +76,7 @@ public sealed class ImageSecurityTests : IDisposable
     [Fact]
     public async Task Pull_EncryptedAndNoKeyHeld_ClearError()
     {
-        RequireTools();
+        ImagePullTests.RequireTools();
         var (image, _, _) = await BuildAsync(layers: 1, padding: 1 << 16);
         using var key = RSA.Create(2048);
         await using var registry = await LocalRegistry.StartAsync(TimeSpan.FromSeconds(30), Ct);
@@ -100,7 +94,7 @@ public sealed class ImageSecurityTests : IDisposable
     [InlineData(true)]
     public async Task Lab_EncryptedLevel_DecryptStepMeasuredOrWrongKeyFails_NothingLeft(bool wrongKey)
     {
-        RequireTools();
+        ImagePullTests.RequireTools();
         var before = ImagePullTests.Leftovers();
         var (_, rootfs, _) = await BuildAsync(layers: 1, padding: 0);
         var lab = new ImageLab { WrongDecryptionKey = wrongKey };

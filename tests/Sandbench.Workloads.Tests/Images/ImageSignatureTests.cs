@@ -16,12 +16,6 @@ public sealed class ImageSignatureTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static void RequireTools()
-    {
-        foreach (var tool in new[] { "docker-registry", "skopeo", "gcc", "gpg", "gpgconf" })
-            if (Executables.Find(tool) is null) Assert.Skip($"{tool} is not installed (scripts/install-deps installs it)");
-    }
-
     private async Task<string> RootfsAsync() => (await new WorkloadCatalog(WorkloadCatalog.DefaultCacheDir()).GetAsync("hello", Ct)).RootfsPath;
 
     /// <summary>Pushes the image signed by <paramref name="signer"/> into <paramref name="lookaside"/>.</summary>
@@ -36,7 +30,7 @@ public sealed class ImageSignatureTests : IDisposable
     [Fact]
     public async Task Pull_SignedBySkopeo_SignatureVerifiedAndTimed()
     {
-        RequireTools();
+        ImagePullTests.RequireTools("gpg", "gpgconf");
         var image = await OciImageBuilder.BuildAsync(await RootfsAsync(), Path.Combine(_dir, "layout"), "v1", 1, 1 << 16, Ct);
         await using var signer = await GpgSigner.CreateAsync(Ct);
         await using var registry = await LocalRegistry.StartAsync(TimeSpan.FromSeconds(30), Ct);
@@ -55,7 +49,7 @@ public sealed class ImageSignatureTests : IDisposable
     [Fact]
     public async Task Pull_SignatureOfAnotherManifest_FailsBeforeAnyLayer()
     {
-        RequireTools();
+        ImagePullTests.RequireTools("gpg", "gpgconf");
         string rootfs = await RootfsAsync();
         var image = await OciImageBuilder.BuildAsync(rootfs, Path.Combine(_dir, "layout"), "v1", 1, 1 << 16, Ct);
         var other = await OciImageBuilder.BuildAsync(rootfs, Path.Combine(_dir, "layout2"), "v1", 1, 1 << 16, Ct);
@@ -80,7 +74,7 @@ public sealed class ImageSignatureTests : IDisposable
     [Fact]
     public async Task Pull_SignatureBytesTampered_ClearError()
     {
-        RequireTools();
+        ImagePullTests.RequireTools("gpg", "gpgconf");
         var image = await OciImageBuilder.BuildAsync(await RootfsAsync(), Path.Combine(_dir, "layout"), "v1", 1, 1 << 16, Ct);
         await using var signer = await GpgSigner.CreateAsync(Ct);
         await using var registry = await LocalRegistry.StartAsync(TimeSpan.FromSeconds(30), Ct);
@@ -105,7 +99,7 @@ public sealed class ImageSignatureTests : IDisposable
     [InlineData(SecurityLevel.SignedManifest, true)]
     public async Task Lab_SignedLevels_MeasuredOrUntrustedSignerFails_NothingLeft(SecurityLevel level, bool untrusted)
     {
-        RequireTools();
+        ImagePullTests.RequireTools("gpg", "gpgconf");
         var before = ImagePullTests.Leftovers() + string.Join(",", Directory.GetDirectories(Path.GetTempPath(), "sandbench-gnupg-*"));
         var request = new ImagePullRequest(await RootfsAsync(), 2, 1 << 17, PullMode.Serial, level);
         var lab = new ImageLab { UntrustedSigner = untrusted };
