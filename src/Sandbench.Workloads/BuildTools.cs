@@ -5,7 +5,7 @@ namespace Sandbench.Workloads;
 
 /// <summary>
 /// Runs the tools artifacts are built with (gcc, apt-get, dpkg-deb, skopeo, gpg): argument lists, output captured,
-/// failures as one line; cancellation kills the tool (and what it started) before it returns, so none outlives Ctrl+C.
+/// failures as one line; cancellation sends SIGKILL to the tool and what it started and waits for the tool, so none outlives Ctrl+C.
 /// </summary>
 internal static class BuildTools
 {
