@@ -31,6 +31,8 @@ public sealed class ScalingTests : IAsyncLifetime
         Assert.Equal("hello\n", await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(1, gw.LiveSandboxes);
+        // A request is recorded once its response has ended, which the client may see first.
+        await _f.Events.WaitAsync(e => e.Done.Count == 2, "both requests recorded");
         var requests = gw.Requests;
         Assert.Equal(2, requests.Count);
         Assert.True(requests[0].Cold, "the first request waited for a start");
