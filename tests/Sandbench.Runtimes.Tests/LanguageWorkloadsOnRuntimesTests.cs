@@ -71,6 +71,10 @@ public sealed class LanguageWorkloadsOnRuntimesTests : IDisposable
         Assert.True(samples["completed"] > 0);
         Assert.Equal(samples["completed"], samples["status_200"]);
         Assert.Equal(0d, samples["errors"]);
+        // A reply written in two segments (head, then body) without TCP_NODELAY waits for the client's delayed ACK:
+        // every request on a kept-alive connection then takes 40 ms, whatever the sandbox costs.
+        Assert.True(samples["uncorrected_p50_ns"] < 20e6,
+            $"p50 {samples["uncorrected_p50_ns"] / 1e6:0.0} ms: at the 40 ms delayed-ACK floor, the server's replies wait under Nagle's algorithm");
         AssertNothingLeft(workload);
     }
 

@@ -41,6 +41,8 @@ def main():
 
     class Hello(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive
+        # The head and the body are two writes: with Nagle's algorithm the second waits for the peer's delayed ACK (40 ms).
+        disable_nagle_algorithm = True
 
         def _answer(self):
             n = int(self.headers.get("Content-Length") or 0)
