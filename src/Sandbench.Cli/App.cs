@@ -43,8 +43,12 @@ internal sealed class App
         ? new KnativeRuntime(profile, Clock, Kubeconfig)
         : RuntimeRegistry.Create(profile, Ledger, Workloads);
 
+    /// <summary>The workloads one sandbox runs (all but the application flows, which the flow experiment runs as several).</summary>
+    public IReadOnlyList<string> SingleWorkloads => [.. Workloads.Workloads.Where(w => !Core.Workloads.Flows.IsFlow(w))];
+
     public RunExecutor Executor(SqliteResultStore store) =>
-        new(store, Workloads, Runtime, Clock, Host, Version, RunIds.New, Gateways, new Sandbench.Workloads.Images.ImageLab());
+        new(store, Workloads, Runtime, Clock, Host, Version, RunIds.New, Gateways, new Sandbench.Workloads.Images.ImageLab(),
+            new Sandbench.Workloads.Retail.RetailBackends(Workloads.CacheDir));
 
     /// <summary>The example plans shipped inside the tool.</summary>
     public static IReadOnlyDictionary<string, string> EmbeddedPlans()

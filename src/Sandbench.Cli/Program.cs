@@ -14,6 +14,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     ColdStartCommand.Build(app),
     BootCommand.Build(app),
     SyscallCommand.Build(app),
+    FlowCommand.Build(app),
     ImagePullCommand.Build(app),
     WarmCommand.Build(app),
     DoctorCommand.Build(app),

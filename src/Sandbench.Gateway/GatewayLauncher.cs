@@ -3,7 +3,7 @@ using Sandbench.Core.Gateway;
 namespace Sandbench.Gateway;
 
 /// <summary>
-/// Starts a gateway in front of one service (for experiments: a cold start <c>via: gateway</c>, load
+/// Starts a gateway in front of one service, or the functions of an application flow (for experiments: a cold start <c>via: gateway</c>, load
 /// aimed at a scaled-to-zero or concurrency-limited service). Supplied to Core by the composition root.
 /// </summary>
 public sealed class GatewayLauncher(IReadOnlyList<IGatewayObserver>? observers = null) : IGatewayLauncher
@@ -11,7 +11,7 @@ public sealed class GatewayLauncher(IReadOnlyList<IGatewayObserver>? observers =
     public async Task<IGatewayHandle> StartAsync(GatewayLaunch launch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(launch);
-        return await GatewayServer.StartAsync(new GatewayOptions([launch.Service], launch.WorkDir, launch.SandboxPrefix, launch.Clock)
+        return await GatewayServer.StartAsync(new GatewayOptions([launch.Service, .. launch.MoreServices], launch.WorkDir, launch.SandboxPrefix, launch.Clock)
         {
             ScalingTime = launch.ScalingTime ?? TimeProvider.System,
             Port = launch.Port,

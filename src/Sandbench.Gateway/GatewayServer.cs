@@ -18,7 +18,7 @@ namespace Sandbench.Gateway;
 /// <summary>Configuration of a gateway: its services and where it listens.</summary>
 /// <param name="Services">Routed by the Host header's first label, else the first path segment (stripped); a single service takes everything else too.</param>
 /// <param name="WorkDir">Scratch directory for the sandboxes' files (one subdirectory each).</param>
-/// <param name="SandboxPrefix">Sandbox names are this plus <c>-N</c>.</param>
+/// <param name="SandboxPrefix">Sandbox names are this plus <c>-N</c> (with several services, <c>-sS-N</c>: S the service's number).</param>
 /// <param name="Clock">The measurement clock.</param>
 public sealed record GatewayOptions(IReadOnlyList<GatewayService> Services, string WorkDir, string SandboxPrefix, MonotonicClock Clock)
 {
@@ -60,8 +60,10 @@ public sealed partial class GatewayServer : IGatewayHandle
     {
         _options = options;
         _observer = new Observers(options.Observers);
-        _pools = options.Services.ToDictionary(s => s.Name,
-            s => new ServicePool(s, options.WorkDir, options.SandboxPrefix, options.Clock, options.ScalingTime, _observer), StringComparer.OrdinalIgnoreCase);
+        // Sandbox names are unique across services: with several, each service's carry its number (PREFIX-sN-M).
+        _pools = options.Services.Select((s, i) => (s, i)).ToDictionary(x => x.s.Name,
+            x => new ServicePool(x.s, options.WorkDir, options.Services.Count == 1 ? options.SandboxPrefix : $"{options.SandboxPrefix}-s{x.i + 1}",
+                options.Clock, options.ScalingTime, _observer), StringComparer.OrdinalIgnoreCase);
     }
 
     public Uri Url { get; private set; } = new("http://127.0.0.1/");

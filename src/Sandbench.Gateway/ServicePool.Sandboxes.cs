@@ -62,8 +62,8 @@ internal sealed partial class ServicePool
                 Name = sb.Name,
                 Artifact = _service.Artifact,
                 Environment = sb.Listener is null
-                    ? new Dictionary<string, string> { ["PORT"] = port.ToString(CultureInfo.InvariantCulture) }
-                    : new Dictionary<string, string>(),
+                    ? new Dictionary<string, string>(_service.Environment) { ["PORT"] = port.ToString(CultureInfo.InvariantCulture) }
+                    : new Dictionary<string, string>(_service.Environment),
                 ListenSocket = sb.Listener,
                 OutputPath = sb.OutputPath,
                 WorkDir = sb.WorkDir,

@@ -8,7 +8,8 @@ namespace Sandbench.Runtimes;
 /// <summary>
 /// Removes what an interrupted or killed Sandbench left: the sandboxes in the ledger (processes by
 /// pid and start time, containers by name, their TAP devices and network namespaces) and any <c>sb-</c>
-/// container the OCI runtimes still list or <c>sb-</c> network namespace <c>ip netns</c> still has.
+/// container the OCI runtimes still list, <c>sb-</c> network namespace <c>ip netns</c> still has, or process
+/// whose environment names an <c>sb-</c> sandbox of a dead run.
 /// </summary>
 public static class Cleaner
 {
@@ -76,6 +77,14 @@ public static class Cleaner
                     report.Add($"could not remove {name}: {ex.Message}");
                 }
             }
+        }
+
+        // Processes marked with a dead run's sandbox name that no ledger entry covered: the servers a trial starts
+        // beside its sandboxes (an application flow's MariaDB and image server), or a sandbox whose entry was lost.
+        foreach (var (pid, name) in ProcTree.WithVariable(SandboxEnvironment.Marker).Where(p => Mine(p.Value)))
+        {
+            Libc.Kill(pid, Libc.SigKill);
+            report.Add($"killed process {pid} of {name}");
         }
 
         // A namespace whose ledger entry was lost; its veth pair goes with it.

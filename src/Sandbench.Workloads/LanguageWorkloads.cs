@@ -17,8 +17,9 @@ namespace Sandbench.Workloads;
 internal static class LanguageWorkloads
 {
     /// <summary>How one language is built: the tool it needs, where its sources are, and the build itself.</summary>
+    /// <param name="Requires">Host files the workload needs besides the tool (libraries of the language, a server it talks to).</param>
     private sealed record Language(string Workload, string Tool, string InstallHint, string[] Sources, bool Static,
-        Func<BuildContext, Task<Layout>> BuildAsync);
+        Func<BuildContext, Task<Layout>> BuildAsync, string[]? Requires = null);
 
     /// <summary>What a build needs: the tool found, the sources written to <c>Src</c>, the rootfs to fill.</summary>
     private sealed record BuildContext(string Workload, string ToolPath, string Src, string Rootfs, string CacheDir, CancellationToken Ct);
@@ -41,20 +42,36 @@ internal static class LanguageWorkloads
         new("hello-java", "javac", "apt-get install default-jdk-headless", ["hello-java/Hello.java"], Static: false, BuildJavaAsync),
         new("hello-csharp", "dotnet", "apt-get install dotnet-sdk-10.0", ["hello-csharp/Program.cs", "hello-csharp/hello.csproj"], Static: false,
             BuildCSharpAsync),
+        // The application flows' functions (one program, the function chosen by SANDBENCH_FUNCTION), their MariaDB server and image libraries.
+        .. Core.Workloads.Flows.Names.Select(flow => new Language(flow, "python3", RetailInstall, ["retail/retail.py"], Static: false,
+            c => Script(c, "retail.py", "-I"), RetailRequires)),
     ];
+
+    private const string RetailInstall = "apt-get install python3 python3-pymysql python3-pil mariadb-server-core";
+
+    private static readonly string[] RetailRequires = ["/usr/lib/python3/dist-packages/pymysql", "/usr/lib/python3/dist-packages/PIL", "/usr/sbin/mariadbd"];
 
     public static IEnumerable<string> Names => All.Select(l => l.Workload);
 
     public static bool Has(string workload) => All.Any(l => l.Workload == workload);
 
     /// <summary>Each language's toolchain: its path, or why it is missing with the command that installs it.</summary>
-    public static IEnumerable<(string Workload, string? Path, string Problem)> Toolchains() =>
-        All.Select(l => (l.Workload, Find(l.Tool), $"{l.Workload}: {l.Tool} not found ({l.InstallHint})"));
+    public static IEnumerable<(string Workload, string? Path, string Problem)> Toolchains() => All.Select(l => (l.Workload, Missing(l) is null ? Find(l.Tool) : null,
+        Missing(l) ?? $"{l.Workload}: {l.Tool} not found ({l.InstallHint})"));
+
+    /// <summary>Why a language cannot be built here (its tool or a file it requires is missing, with the install hint), or null.</summary>
+    private static string? Missing(Language l)
+    {
+        var missing = (Find(l.Tool) is null ? [l.Tool] : Array.Empty<string>())
+            .Concat((l.Requires ?? []).Where(r => !Path.Exists(r))).ToList();
+        return missing.Count == 0 ? null : $"{l.Workload}: {string.Join(", ", missing)} not found ({l.InstallHint})";
+    }
 
     public static async Task<Artifact> BuildAsync(string workload, string cacheDir, Func<string, byte[]> readSource, CancellationToken ct)
     {
         var lang = All.Single(l => l.Workload == workload);
-        string tool = Find(lang.Tool) ?? throw new SandbenchException($"{workload}: {lang.Tool} not found ({lang.InstallHint})", ExitCodes.RuntimeUnavailable);
+        if (Missing(lang) is { } missing) throw new SandbenchException(missing, ExitCodes.RuntimeUnavailable);
+        string tool = Find(lang.Tool)!;
         string version = (await BuildTools.RunAsync(tool, [lang.Tool == "go" ? "version" : "--version"], ct).ConfigureAwait(false)).Trim();
         var sources = lang.Sources.Select(s => (Name: Path.GetFileName(s), Bytes: readSource("workloads/" + s))).ToList();
         string hash = Convert.ToHexStringLower(SHA256.HashData(

@@ -87,12 +87,12 @@ public sealed class BadInputTests : IDisposable
             "plan.yaml:4:5: runtimes[1]: unknown runtime 'nosuchruntime' (valid: process, bwrap, runc, crun, runsc, kata, urunc, qemu, firecracker, cloud-hypervisor, knative, knative-gvisor, knative-kata)",
             "plan.yaml:7:13: runtimes[2].binary: '../runc' is not allowed",
             "plan.yaml:8:5: runtimes[2].colour: unknown key 'colour'",
-            "plan.yaml:9:20: workloads: unknown workload 'nosuchworkload' (valid: hello, hang, syscall, compress, json, graph-bfs, file-io, hello-go, hello-python, hello-node, hello-java, hello-csharp)",
+            "plan.yaml:9:20: workloads: unknown workload 'nosuchworkload' (valid: hello, hang, syscall, compress, json, graph-bfs, file-io, hello-go, hello-python, hello-node, hello-java, hello-csharp, retail-catalog, retail-photos, retail-purchase)",
             "plan.yaml:12:17: experiments[0].iterations: expected an integer from 1 to 100000, got 'many'",
             "plan.yaml:13:13: experiments[0].warmup: must be from 0 to 10000, got -3",
             "plan.yaml:14:14: experiments[0].timeout: expected a duration",
             "plan.yaml:15:16: experiments[0].readiness: expected one of auto, socket, connect-retry, marker, got 'telepathy'",
-            "plan.yaml:16:11: experiments[1].type: unknown experiment 'warpdrive' (valid: coldstart, boot, warm, scale, density, syscall, imagepull)",
+            "plan.yaml:16:11: experiments[1].type: unknown experiment 'warpdrive' (valid: coldstart, boot, warm, scale, density, syscall, imagepull, flow)",
             "plan.yaml:17:1: extra: unknown key 'extra'",
         ];
         Assert.Equal(expected.Length, lines.Length);

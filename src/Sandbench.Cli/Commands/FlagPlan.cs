@@ -40,11 +40,11 @@ internal sealed class FlagPlan
     {
         var o = new Option<string>("--workload")
         {
-            Description = $"Workload to run ({string.Join(", ", app.Workloads.Workloads)})",
+            Description = $"Workload to run ({string.Join(", ", app.SingleWorkloads)}; the application flows run with 'sandbench flow')",
             DefaultValueFactory = _ => "hello",
             HelpName = "NAME",
         };
-        o.AcceptOnlyFromAmong([.. app.Workloads.Workloads]);
+        o.AcceptOnlyFromAmong([.. app.SingleWorkloads]);
         return o;
     }
 

@@ -37,7 +37,8 @@ internal static class GatewayCommand
             string name = r.GetValue(runtime)!;
             if (!RuntimeRegistry.ByName.ContainsKey(name)) problems.Add($"--runtime: unknown runtime '{name}' (valid: {string.Join(", ", RuntimeRegistry.ByName.Keys)})");
             string w = r.GetValue(workload)!;
-            if (!app.Workloads.Workloads.Contains(w)) problems.Add($"--workload: unknown workload '{w}' (valid: {string.Join(", ", app.Workloads.Workloads)})");
+            if (Core.Workloads.Flows.IsFlow(w)) problems.Add($"--workload: '{w}' is an application flow of several functions: run it with 'sandbench flow'");
+            else if (!app.SingleWorkloads.Contains(w)) problems.Add($"--workload: unknown workload '{w}' (valid: {string.Join(", ", app.SingleWorkloads)})");
             int p = r.GetValue(port);
             if (p is < 0 or > 65535) problems.Add($"--port must be from 0 to 65535, got {p}");
             var scaling = new ScalingOptions

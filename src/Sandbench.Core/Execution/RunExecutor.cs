@@ -25,7 +25,8 @@ public sealed class RunExecutor(
     string toolVersion,
     Func<string> newRunId,
     Gateway.IGatewayLauncher? gateways = null,
-    Images.IImageLab? images = null)
+    Images.IImageLab? images = null,
+    IFlowBackends? backends = null)
 {
     /// <summary>
     /// What makes <paramref name="plan"/> impossible with these runtimes (an experiment a runtime cannot do),
@@ -113,7 +114,7 @@ public sealed class RunExecutor(
                 Directory.CreateDirectory(work);
                 var started = clock.Time.GetUtcNow();
                 long startedNs = clock.NowNs();
-                var context = new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock) { Gateway = gateways, Images = images, RunId = run.Id };
+                var context = new TrialContext(trial, RuntimeOf(trial), built[trial.Workload], name, work, clock) { Gateway = gateways, Images = images, Backends = backends, RunId = run.Id };
                 var outcome = await (context.Runtime is IClusterRuntime cluster
                     ? cluster.RunTrialAsync(context, ct)
                     : ExperimentRegistry.Get(trial.Spec.Type).RunAsync(context, ct)).ConfigureAwait(false);

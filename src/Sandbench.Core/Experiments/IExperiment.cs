@@ -52,6 +52,9 @@ public sealed record TrialContext(
     /// <summary>Builds, serves and pulls images (imagepull); null where the host program has none.</summary>
     public Images.IImageLab? Images { get; init; }
 
+    /// <summary>Starts MariaDB and the image server for an application flow (flow); null where the host program has none.</summary>
+    public Workloads.IFlowBackends? Backends { get; init; }
+
     /// <summary>The run's id (labels what a trial creates outside the host, e.g. cluster objects); empty when not known.</summary>
     public string RunId { get; init; } = "";
 }
@@ -99,7 +102,7 @@ public sealed record MemberOutcome(string Experiment, int Index, bool Warmup, Tr
 /// <summary>The one table of experiments.</summary>
 public static class ExperimentRegistry
 {
-    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment(), new SyscallExperiment(), new ImagePullExperiment()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment(), new SyscallExperiment(), new ImagePullExperiment(), new FlowExperiment()];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
 

@@ -45,10 +45,17 @@ public sealed record GatewayLaunch(GatewayService Service, string WorkDir, strin
 
     /// <summary>Port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; init; }
+
+    /// <summary>Further services behind the same gateway (the functions of an application flow), routed by name like the first.</summary>
+    public IReadOnlyList<GatewayService> MoreServices { get; init; } = [];
 }
 
 /// <summary>One service behind the gateway: requests whose Host's first label or first path segment is <see cref="Name"/>.</summary>
-public sealed record GatewayService(string Name, IRuntime Runtime, Artifact Artifact, ScalingOptions Scaling);
+public sealed record GatewayService(string Name, IRuntime Runtime, Artifact Artifact, ScalingOptions Scaling)
+{
+    /// <summary>Variables every sandbox of the service gets in its environment (besides <c>PORT</c>).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>How a service scales, in Knative's terms.</summary>
 public sealed record ScalingOptions

@@ -72,6 +72,11 @@ public sealed record ExperimentSpec(
 
     public static TimeSpan DefaultMinOpTime { get; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>flow: measured rounds of the flow per trial (after round 0, which starts every function).</summary>
+    public int Rounds { get; init; } = DefaultRounds;
+
+    public const int DefaultRounds = 20;
+
     /// <summary>imagepull: the image built and pulled; null on other experiments.</summary>
     public ImagePullSpec? Image { get; init; }
 

@@ -12,7 +12,7 @@ namespace Sandbench.Core.Plans;
 public static partial class PlanLoader
 {
     private static readonly string[] TopKeys = ["name", "description", "runtimes", "workloads", "experiments"];
-    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval", "via", "min-time",
+    private static readonly string[] ExperimentKeys = ["type", "iterations", "warmup", "timeout", "readiness", "retry-spacing", "order", "sweep", "sample-interval", "via", "min-time", "rounds",
         .. FleetKeys, .. ImagePullKeys];
     private static readonly string[] ProfileBaseKeys = ["name", "kind", "extends"];
 
@@ -95,7 +95,15 @@ public static partial class PlanLoader
             r.Error(expNode, "experiments", $"expected a non-empty list, got {YamlReader.Describe(expNode)}");
         else
             for (int i = 0; i < seq.Children.Count; i++)
-                if (ReadExperiment(r, seq.Children[i], $"experiments[{i}]", catalog, runtimes) is { } e) experiments.Add(e);
+                if (ReadExperiment(r, seq.Children[i], $"experiments[{i}]", catalog, runtimes) is { } e)
+                {
+                    experiments.Add(e);
+                    // An application flow is several functions and backends: only the flow experiment runs one, and it runs nothing else.
+                    foreach (var w in workloads.Where(w => Workloads.Flows.IsFlow(w) != (e.Type == FlowType)))
+                        r.Error(seq.Children[i], $"experiments[{i}]", e.Type == FlowType
+                            ? $"flow runs application flows ({string.Join(", ", Workloads.Flows.Names)}), not the workload '{w}'"
+                            : $"{e.Type} cannot run '{w}': it is an application flow, run by the experiment flow");
+                }
 
         if (r.Errors.Count > 0) throw new SandbenchException(r.Errors);
         return new Plan(name, description, runtimes, workloads, experiments, text);
@@ -240,7 +248,12 @@ public static partial class PlanLoader
         var minTime = r.Duration(keys, "min-time", path, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         if (minTime is not null && type is not null && type != "syscall")
             r.Error(keys["min-time"], YamlReader.Join(path, "min-time"), $"'min-time' is a key of type syscall only (the least time each operation's loop runs)");
+        int? rounds = r.Int(keys, "rounds", path, 1, 100_000);
+        if (rounds is not null && type is not null && type != FlowType)
+            r.Error(keys["rounds"], YamlReader.Join(path, "rounds"), "'rounds' is a key of type flow only (the measured rounds of an application flow per trial)");
         if (type is null) return null;
+        if (type == FlowType)
+            d = d with { Iterations = 3, Warmup = 0, Timeout = TimeSpan.FromMinutes(10) }; // a trial starts MariaDB and every function of the flow
         if (fleet is not null)
         {
             // Experiments of many sandboxes have defaults of their own where a cold start's would not fit.
@@ -263,8 +276,11 @@ public static partial class PlanLoader
             Via = via ?? RequestPath.Direct,
             MinOpTime = minTime ?? ExperimentSpec.DefaultMinOpTime,
             Image = image,
+            Rounds = rounds ?? ExperimentSpec.DefaultRounds,
         };
     }
+
+    private const string FlowType = "flow";
 
     /// <summary><c>sweep: {option: [values]}</c> — every runtime of the plan must take each swept option.</summary>
     private static IReadOnlyDictionary<string, IReadOnlyList<string>> ReadSweep(YamlReader r, Dictionary<string, YamlNode> keys, string path,

@@ -44,6 +44,20 @@ internal static class ProcTree
         return found;
     }
 
+    /// <summary>Processes (not this one) whose environment sets <paramref name="name"/>, with the value it has there.</summary>
+    public static IReadOnlyList<(int Pid, string Value)> WithVariable(string name)
+    {
+        var found = new List<(int, string)>();
+        string prefix = name + "=";
+        foreach (var dir in SafeDirs("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == Environment.ProcessId) continue;
+            if (Read($"/proc/{pid}/environ").Split('\0').FirstOrDefault(e => e.StartsWith(prefix, StringComparison.Ordinal)) is { } entry)
+                found.Add((pid, entry[prefix.Length..]));
+        }
+        return found;
+    }
+
     private static string Read(string path)
     {
         try

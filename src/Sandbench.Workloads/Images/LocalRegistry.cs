@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sandbench.Core;
@@ -14,12 +13,12 @@ namespace Sandbench.Workloads.Images;
 /// </summary>
 public sealed class LocalRegistry : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly LocalDaemon _daemon;
     private readonly string _dir;
 
-    private LocalRegistry(Process process, string dir, int port)
+    private LocalRegistry(LocalDaemon daemon, string dir, int port)
     {
-        _process = process;
+        _daemon = daemon;
         _dir = dir;
         Port = port;
     }
@@ -38,7 +37,7 @@ public sealed class LocalRegistry : IAsyncDisposable
         string bin = Executables.Find("docker-registry")
             ?? throw new ImagePullException("docker-registry not found (apt-get install docker-registry)");
         string dir = Directory.CreateTempSubdirectory("sandbench-registry-").FullName;
-        Process? process = null;
+        LocalDaemon? daemon = null;
         try
         {
             int port = Loopback.FreePort();
@@ -56,45 +55,25 @@ public sealed class LocalRegistry : IAsyncDisposable
                   addr: 127.0.0.1:{port}
 
                 """, ct).ConfigureAwait(false);
-            var psi = new ProcessStartInfo(bin) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add("serve");
-            psi.ArgumentList.Add(config);
-            process = Process.Start(psi) ?? throw new SandbenchException("cannot start docker-registry");
-            var log = new System.Text.StringBuilder();
-            process.ErrorDataReceived += (_, e) => { lock (log) if (e.Data is not null && log.Length < 4000) log.AppendLine(e.Data); };
-            process.OutputDataReceived += (_, e) => { lock (log) if (e.Data is not null && log.Length < 4000) log.AppendLine(e.Data); };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-            var registry = new LocalRegistry(process, dir, port);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-            while (true)
+            string host = $"127.0.0.1:{port}";
+            daemon = await LocalDaemon.StartAsync("docker-registry", bin, ["serve", config], async token =>
             {
-                ct.ThrowIfCancellationRequested();
-                if (process.HasExited)
-                {
-                    string said;
-                    lock (log) said = log.ToString().Trim().Split('\n').LastOrDefault() ?? "";
-                    throw new ImagePullException($"docker-registry exited with code {process.ExitCode} before it answered: {said}");
-                }
                 try
                 {
-                    using var r = await http.GetAsync($"http://{registry.Host}/v2/", ct).ConfigureAwait(false);
-                    if (r.StatusCode == HttpStatusCode.OK) return registry;
+                    using var r = await http.GetAsync($"http://{host}/v2/", token).ConfigureAwait(false);
+                    return r.StatusCode == HttpStatusCode.OK;
                 }
                 catch (HttpRequestException)
                 {
-                    // Not listening yet.
+                    return false; // not listening yet
                 }
-                if (Environment.TickCount64 > deadline)
-                    throw new ImagePullException($"docker-registry did not answer on {registry.Host} within {timeout.TotalSeconds:0.#} s");
-                // The registry signals nothing when it listens: poll every 5 ms (its start is not what is measured).
-                await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System, ct).ConfigureAwait(false);
-            }
+            }, timeout, (code, said) => new ImagePullException($"docker-registry exited with code {code} before it answered: {said}"), ct).ConfigureAwait(false);
+            return new LocalRegistry(daemon, dir, port);
         }
         catch
         {
-            BuildTools.Stop(process);
+            daemon?.Dispose();
             Directory.Delete(dir, recursive: true);
             throw;
         }
@@ -113,8 +92,7 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        BuildTools.Stop(_process);
-        _process.Dispose();
+        _daemon.Dispose();
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
         return ValueTask.CompletedTask;
     }
