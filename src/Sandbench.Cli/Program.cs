@@ -21,7 +21,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     RunsCommand.Build(),
     ShowCommand.Build(),
     CleanCommand.Build(app),
-    PlansCommand.Build(),
+    PlansCommand.Build(app),
     ArtifactCommand.Build(app),
     LoadCommand.Build(),
     CompareCommand.Build(),

@@ -39,4 +39,20 @@ public sealed class ExamplePlansTests
         Assert.Equal(["process", "bwrap", "runc", "runsc", "qemu"], plan.Runtimes.Select(r => r.Name));
         Assert.Equal([100, 1000, 3000], plan.Experiments.Single().Load!.Rates);
     }
+
+    [Fact]
+    public async Task PlansCommand_ListsEachPlanWithItsDescriptionReadAsYaml()
+    {
+        using var h = new CliHarness();
+
+        var (code, stdout, stderr) = await h.RunAsync("plans");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Trim().Split('\n');
+        Assert.Equal(Plans().Count, lines.Length);
+        // A description quoted in the file (it holds ": ") is printed without its quotes.
+        var flows = Assert.Single(lines, l => l.StartsWith("flows ", StringComparison.Ordinal));
+        Assert.StartsWith("The hello-retail application flows", flows[13..], StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l[13..].StartsWith('"'));
+    }
 }

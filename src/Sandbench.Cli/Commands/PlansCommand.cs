@@ -5,7 +5,7 @@ namespace Sandbench.Cli.Commands;
 /// <summary><c>sandbench plans [--write DIR]</c>: the example plans shipped with the tool.</summary>
 internal static class PlansCommand
 {
-    public static Command Build()
+    public static Command Build(App app)
     {
         var write = new Option<string?>("--write") { Description = "Write the example plans into this directory", HelpName = "DIR" };
         var cmd = new Command("plans", "List the example plans, or write them out to edit") { write };
@@ -25,7 +25,8 @@ internal static class PlansCommand
             }
             foreach (var (name, text) in plans)
             {
-                string description = text.Split('\n').FirstOrDefault(l => l.StartsWith("description:", StringComparison.Ordinal))?["description:".Length..].Trim() ?? "";
+                // Read as YAML (a quoted description is printed without its quotes).
+                string description = Core.Plans.PlanLoader.Load(text, name + ".yaml", app.PlanCatalog).Description ?? "";
                 Console.WriteLine($"{name,-12} {description}");
             }
             return 0;
