@@ -115,6 +115,17 @@ public sealed partial class FlowCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Flow_OnAMicroVm_IsRefusedBeforeTheResultsFileIsMade()
+    {
+        var (code, _, err) = await _h.RunAsync("flow", "--runtimes", "qemu,process", "--db", _h.Db);
+
+        Assert.Equal(2, code);
+        Assert.Equal("error: qemu: a flow's functions run on the host's Python (/usr) and reach MariaDB on the host's 127.0.0.1, neither of which a microVM's guest has; run flows on process, bwrap, runc or runsc",
+            err.Trim());
+        Assert.False(File.Exists(_h.Db));
+    }
+
+    [Fact]
     public async Task Plan_FlowWorkloadInAColdStartSection_IsRefusedBeforeAnythingStarts()
     {
         string plan = _h.WritePlan("""

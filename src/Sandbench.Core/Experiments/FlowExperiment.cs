@@ -27,7 +27,9 @@ public sealed class FlowExperiment : IExperiment
 
     public IEnumerable<string> Check(ExperimentSpec spec, IRuntime runtime)
     {
-        if (!runtime.Capabilities.HostLoopback)
+        if (runtime.Capabilities.GuestMarker)
+            yield return $"{runtime.Profile.Name}: a flow's functions run on the host's Python (/usr) and reach MariaDB on the host's 127.0.0.1, neither of which a microVM's guest has; run flows on process, bwrap, runc or runsc";
+        else if (!runtime.Capabilities.HostLoopback)
             yield return $"{runtime.Profile.Name}: a flow's functions reach MariaDB, the image server and the gateway on the host's 127.0.0.1, which this runtime's sandboxes cannot (run it with network: host)";
     }
 
