@@ -26,6 +26,7 @@ public static class FigureRegistry
         new SweepLineFigure("vcpus", "vcpus", "vCPU count", "vCPUs", "plans/vm-vcpus.yaml"),
         new WarmPercentilesFigure(),
         new WarmOverTimeFigure(),
+        new FlowNormalizedFigure(),
         new EventingPercentilesFigure(),
         new EventingOverTimeFigure(),
         new ScaleLatencyFigure(),

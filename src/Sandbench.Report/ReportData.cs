@@ -80,6 +80,7 @@ public sealed class RunData
             () => warm = RunAnalysis.Warm(trials, histograms));
         (ColdStart, ColdStartPhases, Boot, BootPhases, Warm) = (coldStart, coldStartPhases, boot, bootPhases, warm);
         Eventing = Sandbench.Core.Stats.Eventing.Of(trials);
+        Flow = FlowAnalysis.Of(trials);
         Scale = ScaleAnalysis.Scale(trials, host);
         Footprints = ScaleAnalysis.Footprints(trials);
         Density = ScaleAnalysis.Density(trials, host);
@@ -96,6 +97,9 @@ public sealed class RunData
     public IReadOnlyList<PhaseBreakdown> BootPhases { get; }
     public IReadOnlyList<WarmResult> Warm { get; }
     public IReadOnlyList<EventingResult> Eventing { get; }
+
+    /// <summary>The application flows of the run, one table each (function × runtime), as <c>show</c> prints them.</summary>
+    public IReadOnlyList<FlowResult> Flow { get; }
     public IReadOnlyList<ScaleStep> Scale { get; }
     public IReadOnlyList<Footprint> Footprints { get; }
     public IReadOnlyList<DensityResult> Density { get; }

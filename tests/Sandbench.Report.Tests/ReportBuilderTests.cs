@@ -112,6 +112,23 @@ public sealed class ReportBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Html_FlowRun_HasTheFlowTablesAndTheNormalizedFigure()
+    {
+        ReportSeed.FlowRun(_r.Store, "ffff0001");
+
+        var outcome = Write("ffff0001");
+        string html = File.ReadAllText(outcome.HtmlPath);
+
+        Assert.Equal(["flow-normalized"], outcome.Figures.Select(f => f.Name));
+        Assert.Contains("<caption>flow retail-catalog: latency per function at the gateway (ms)</caption>", html, StringComparison.Ordinal);
+        // HtmlEncode writes × as &#215;.
+        Assert.Contains("<td>catalog-api</td><td>runc</td><td class=\"num\">400.0</td><td class=\"num\">3.500</td><td class=\"num\">8.850</td>"
+            + "<td class=\"num\">6</td><td class=\"num\">&#215;2.33</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>flow end to end</td><td>runc</td><td class=\"num\">–</td><td class=\"num\">35.00</td>", html, StringComparison.Ordinal);
+        Assert.Contains("failed trials: runc 1", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Html_SinkRun_HasTheEventingTable()
     {
         ReportSeed.EventingRun(_r.Store, "ffff6666");

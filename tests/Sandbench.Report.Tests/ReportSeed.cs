@@ -168,6 +168,45 @@ public static class ReportSeed
         store.FinishRun(id, RunStatus.Completed, T0.AddSeconds(6));
     }
 
+    /// <summary>
+    /// Application flows as the flow experiment stores them, 2 measured trials per runtime (ms; medians pooled over both):
+    /// retail-catalog on process (catalog-builder warm 2, 4 | 6; catalog-api 1, 1, 3 | 2, 5, 1; flow 10, 12 | 14) and on runc
+    /// (builder 10, 14 | 12; api 3, 3, 9 | 6, 4, 3; flow 30, 40 | 35), cold per function 100/90 | 120/110 and 400/380 | 500/420;
+    /// retail-photos on process (photos-assign 2, 2; photos-receive 4) and runc (photos-assign 5, 5; photos-receive none).
+    /// A runc warm-up and a failed runc trial carry 1000 ms everywhere, which no statistic may show.
+    /// Without <paramref name="process"/> only the runc trials are stored.
+    /// </summary>
+    public static void FlowRun(SqliteResultStore store, string id, bool process = true)
+    {
+        store.BeginRun(Run(id, "report-flow"), new Dictionary<string, string>());
+        void Flow(string runtime, string flow, int iteration, (string Function, double Cold, double[] Warm)[] functions, double[] rounds,
+            bool warmup = false, TrialStatus status = TrialStatus.Ok, string? error = null)
+        {
+            var parameters = new Dictionary<string, string>
+            {
+                ["functions"] = string.Join(",", functions.Select(f => f.Function)),
+                ["rounds"] = rounds.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            var samples = functions.Select(f => new KeyValuePair<string, double>($"cold_ns:{f.Function}", f.Cold * Ms))
+                .Concat(rounds.Select(r => new KeyValuePair<string, double>("flow_ns", r * Ms)))
+                .Concat(functions.SelectMany(f => f.Warm.Select(w => new KeyValuePair<string, double>($"warm_ns:{f.Function}", w * Ms))));
+            store.AppendTrial(new TrialRecord(id, "flow", runtime, flow, parameters, iteration, warmup, status, error, "socket", 0, T0, 0, [new("spawn", 0)], [.. samples]));
+        }
+        if (process)
+        {
+            Flow("process", "retail-catalog", 0, [("catalog-builder", 100, [2, 4]), ("catalog-api", 90, [1, 1, 3])], [10, 12]);
+            Flow("process", "retail-catalog", 1, [("catalog-builder", 120, [6]), ("catalog-api", 110, [2, 5, 1])], [14]);
+            Flow("process", "retail-photos", 0, [("photos-assign", 50, [2, 2]), ("photos-receive", 60, [4])], [8]);
+        }
+        Flow("runc", "retail-catalog", 0, [("catalog-builder", 1000, [1000]), ("catalog-api", 1000, [1000])], [1000], warmup: true);
+        Flow("runc", "retail-catalog", 0, [("catalog-builder", 400, [10, 14]), ("catalog-api", 380, [3, 3, 9])], [30, 40]);
+        Flow("runc", "retail-catalog", 1, [("catalog-builder", 500, [12]), ("catalog-api", 420, [6, 4, 3])], [35]);
+        Flow("runc", "retail-catalog", 2, [("catalog-builder", 1000, [1000]), ("catalog-api", 1000, [1000])], [1000],
+            status: TrialStatus.Failed, error: "catalog-api answered 500 in round 2");
+        Flow("runc", "retail-photos", 0, [("photos-assign", 300, [5, 5]), ("photos-receive", 320, [])], [20]);
+        store.FinishRun(id, RunStatus.Completed, T0.AddMinutes(10));
+    }
+
     /// <summary>A run that was interrupted before its first trial ended.</summary>
     public static void EmptyRun(SqliteResultStore store, string id)
     {

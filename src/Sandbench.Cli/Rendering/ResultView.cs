@@ -39,11 +39,12 @@ internal static class ResultView
         var density = ScaleAnalysis.Density(trials, hostMetrics);
         var syscall = SyscallAnalysis.Of(trials);
         var imagepull = ImagePullAnalysis.Of(trials);
+        var flow = FlowAnalysis.Of(trials);
         var gateway = store is IGatewayStore g ? GatewayAnalysis.Of(g.GatewayRequests(run.Id), g.GatewaySandboxes(run.Id)) : [];
         var community = store is ICommunityStore c ? c.Community(run.Id) : [];
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing, gateway, syscall, imagepull, community = community.Select(CommunityView.Seed) },
+            Console.WriteLine(JsonSerializer.Serialize(new { run, environment = store.Environment(run.Id), coldstart = results, phases, boot, bootPhases, warm, scale, footprint, density, host, eventing, gateway, syscall, imagepull, flow, community = community.Select(CommunityView.Seed) },
                 JsonOutput.Options));
             return;
         }
@@ -63,6 +64,7 @@ internal static class ResultView
         if (warm.Count > 0) WarmView.Print(warm);
         if (syscall.Count > 0) SyscallView.Print(syscall);
         if (imagepull.Count > 0) ImagePullView.Print(imagepull);
+        if (flow.Count > 0) FlowView.Print(flow);
         if (eventing.Count > 0) SinkView.PrintStored(eventing);
         if (scale.Count > 0) ScaleView.PrintScale(scale);
         if (density.Count > 0) ScaleView.PrintDensity(density);

@@ -67,5 +67,6 @@ internal static class WarmView
         return target is { } t && achieved < t * 0.99 ? $"[yellow]{text}[/]" : text;
     }
 
-    private static string Ms(double? ms) => ms is { } v ? v.ToString(v >= 100 ? "0.0" : v >= 10 ? "0.00" : "0.000", CultureInfo.InvariantCulture) : "–";
+    /// <summary>A latency in ms with a precision that fits its size (three decimals below 10 ms, two below 100, one from 100); – when missing.</summary>
+    internal static string Ms(double? ms) => ms is { } v ? v.ToString(v >= 100 ? "0.0" : v >= 10 ? "0.00" : "0.000", CultureInfo.InvariantCulture) : "–";
 }

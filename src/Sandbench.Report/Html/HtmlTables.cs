@@ -57,6 +57,7 @@ internal static class HtmlTables
         if (run.Warm.Count > 0) Warm(h, run.Warm, of);
         HtmlSyscallTable.Write(h, run, of);
         HtmlImagePullTable.Write(h, run, of);
+        HtmlFlowTable.Write(h, run, of);
         if (run.Eventing.Count > 0) Eventing(h, run.Eventing, of);
         HtmlScaleTables.Write(h, run, of);
         if (run.Gateway.Count > 0) Gateway(h, run.Gateway, of);
@@ -71,7 +72,6 @@ internal static class HtmlTables
 
     private static void Warm(StringBuilder h, IReadOnlyList<WarmResult> rows, string of)
     {
-        static string Ms(double? ms) => ms is { } v ? v.ToString(v >= 100 ? "0.0" : v >= 10 ? "0.00" : "0.000", CultureInfo.InvariantCulture) : "–";
         Table(h, "warm: latency under load (ms; all requests of the trials pooled)" + of,
             ["runtime", "load", "n", "req/s", "p50", "p99", "p99.9", "unc. p50", "unc. p99", "requests", "errors", "late", "dropped", "CPU", "RSS MiB", "failed"],
             rows.Select(r => new[]
@@ -173,6 +173,9 @@ internal static class HtmlTables
         }
         h.Append("</table>\n");
     }
+
+    /// <summary>A latency in ms as <c>show</c> prints warm ones: three decimals below 10, two below 100, one from 100 on; – when missing.</summary>
+    internal static string Ms(double? ms) => ms is { } v ? v.ToString(v >= 100 ? "0.0" : v >= 10 ? "0.00" : "0.000", CultureInfo.InvariantCulture) : "–";
 
     /// <summary>As <c>show</c>: two decimals below 100, one from 100 on.</summary>
     private static string F(double v) => v.ToString(v >= 100 ? "0.0" : "0.00", CultureInfo.InvariantCulture);
