@@ -20,20 +20,23 @@ internal static class ImagePullCommand
             DefaultValueFactory = _ => "plain",
             HelpName = "LIST",
         };
+        var compression = new Option<string>("--compression") { Description = "How the layers are compressed: gzip (tar+gzip) or zstd (tar+zstd)", DefaultValueFactory = _ => "gzip" };
+        compression.AcceptOnlyFromAmong("gzip", "zstd");
         var db = Opts.Db();
         var strict = Opts.Strict();
         var cmd = new Command("imagepull",
-            "Build an OCI image (workload rootfs + random padding, gzip layers), serve it from docker-registry on 127.0.0.1, pull it with Sandbench's own client: fetch, verify, decompress, unpack per layer");
+            "Build an OCI image (workload rootfs + random padding, gzip or zstd layers), serve it from docker-registry on 127.0.0.1, pull it with Sandbench's own client: fetch, verify, decompress, unpack per layer");
         foreach (var o in flags.Options) cmd.Options.Add(o);
         cmd.Options.Add(padding);
         cmd.Options.Add(layers);
         cmd.Options.Add(pull);
         cmd.Options.Add(security);
+        cmd.Options.Add(compression);
         cmd.Options.Add(db);
         cmd.Options.Add(strict);
         cmd.SetAction((r, ct) =>
         {
-            var plan = flags.BuildFor(r, app, "imagepull", "hello", $"padding: {r.GetValue(padding)}", $"layers: {r.GetValue(layers)}", $"pull: {r.GetValue(pull)}",
+            var plan = flags.BuildFor(r, app, "imagepull", "hello", $"padding: {r.GetValue(padding)}", $"layers: {r.GetValue(layers)}", $"pull: {r.GetValue(pull)}", $"compression: {r.GetValue(compression)}",
                 $"security: [{string.Join(", ", r.GetValue(security)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(l => $"'{l}'"))}]");
             return RunCommand.Execute(app, plan, r.GetValue(db)!, r.GetValue(strict), ct);
         });

@@ -48,8 +48,8 @@ public sealed class ImagePullExperiment : IExperiment
             ["padding"] = image.PaddingBytes.ToString(CultureInfo.InvariantCulture),
             ["layers"] = image.Layers.ToString(CultureInfo.InvariantCulture),
             ["pull"] = PlanLoader.Name(image.Mode),
-            ["compression"] = "gzip",
             ["security"] = SecurityLevels.Name(security),
+            ["compression"] = PlanLoader.Name(image.Compression),
         };
         var samples = new List<KeyValuePair<string, double>>();
         TrialStatus status = TrialStatus.Ok;
@@ -60,7 +60,7 @@ public sealed class ImagePullExperiment : IExperiment
         try
         {
             var lab = c.Images ?? throw new ImagePullException("this program has no image lab (imagepull runs from the sandbench command)");
-            var m = await lab.PullAsync(new ImagePullRequest(c.Artifact.RootfsPath, image.Layers, image.PaddingBytes, image.Mode, security), c.WorkDir, c.Clock, deadline.Token)
+            var m = await lab.PullAsync(new ImagePullRequest(c.Artifact.RootfsPath, image.Layers, image.PaddingBytes, image.Mode, security, image.Compression), c.WorkDir, c.Clock, deadline.Token)
                 .ConfigureAwait(false);
             foreach (var (k, v) in m.Details) parameters[k] = v;
             samples.Add(new(PullMetric, m.TotalNs));

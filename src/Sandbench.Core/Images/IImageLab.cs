@@ -13,9 +13,18 @@ public enum PullMode
     Containerd,
 }
 
-/// <summary>What to pull: an image of the workload's root filesystem plus random padding, in <paramref name="Layers"/> gzip layers.</summary>
+/// <summary>How an image's layers are compressed (the OCI layer media types <c>tar+gzip</c> and <c>tar+zstd</c>).</summary>
+public enum LayerCompression
+{
+    Gzip,
+    Zstd,
+}
+
+/// <summary>What to pull: an image of the workload's root filesystem plus random padding, in <paramref name="Layers"/> compressed layers.</summary>
 /// <param name="Security">Plain, signed, encrypted layers, or both.</param>
-public sealed record ImagePullRequest(string RootfsPath, int Layers, long PaddingBytes, PullMode Mode, SecurityLevel Security = SecurityLevel.Plain);
+/// <param name="Compression">gzip or zstd layers.</param>
+public sealed record ImagePullRequest(string RootfsPath, int Layers, long PaddingBytes, PullMode Mode, SecurityLevel Security = SecurityLevel.Plain,
+    LayerCompression Compression = LayerCompression.Gzip);
 
 /// <summary>One layer's pull, each step on its own (ns on the monotonic clock).</summary>
 /// <param name="FetchNs">GET of the blob, its bytes written to a file as they arrive.</param>

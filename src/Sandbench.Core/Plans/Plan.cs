@@ -143,5 +143,8 @@ public sealed record ImagePullSpec(long PaddingBytes, int Layers, Images.PullMod
     /// <summary>Plain only: the levels' list when a section names none.</summary>
     public static IReadOnlyList<Images.SecurityLevel> PlainOnly { get; } = [Images.SecurityLevel.Plain];
 
+    /// <summary>How the layers are compressed (one per section: a plan compares gzip and zstd with two sections).</summary>
+    public Images.LayerCompression Compression { get; init; } = Images.LayerCompression.Gzip;
+
     public static ImagePullSpec Defaults { get; } = new(16L << 20, 4, Images.PullMode.Serial, PlainOnly);
 }

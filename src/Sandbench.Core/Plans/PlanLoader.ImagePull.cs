@@ -6,7 +6,16 @@ namespace Sandbench.Core.Plans;
 /// <summary>The keys of the imagepull experiment.</summary>
 public static partial class PlanLoader
 {
-    private static string[] ImagePullKeys => ["padding", "layers", "pull", "security"];
+    private static string[] ImagePullKeys => ["padding", "layers", "pull", "security", "compression"];
+
+    private static readonly Dictionary<string, LayerCompression> Compressions = new(StringComparer.Ordinal)
+    {
+        ["gzip"] = LayerCompression.Gzip,
+        ["zstd"] = LayerCompression.Zstd,
+    };
+
+    /// <summary>The name plans and the store give a layer compression.</summary>
+    public static string Name(LayerCompression c) => Compressions.First(p => p.Value == c).Key;
 
     private static readonly Dictionary<string, PullMode> PullModes = new(StringComparer.Ordinal)
     {
@@ -34,6 +43,7 @@ public static partial class PlanLoader
             r.Error(keys["padding"], YamlReader.Join(path, "padding"), "at most 4GiB of padding");
         int? layers = r.Int(keys, "layers", path, 1, 128);
         PullMode? mode = r.Enum(keys, "pull", path, PullModes);
+        LayerCompression? compression = r.Enum(keys, "compression", path, Compressions);
         var security = new List<SecurityLevel>();
         foreach (var (value, node) in r.Strings(keys, "security", path) ?? [])
         {
@@ -43,6 +53,9 @@ public static partial class PlanLoader
         }
         if (mode == PullMode.Containerd && security.Any(l => l != SecurityLevel.Plain))
             r.Error(keys["security"], YamlReader.Join(path, "security"), "the containerd comparison pulls plain images only (pull: serial or concurrent for signed or encrypted levels)");
-        return new ImagePullSpec(padding ?? d.PaddingBytes, layers ?? d.Layers, mode ?? d.Mode, security.Count > 0 ? security : ImagePullSpec.PlainOnly);
+        return new ImagePullSpec(padding ?? d.PaddingBytes, layers ?? d.Layers, mode ?? d.Mode, security.Count > 0 ? security : ImagePullSpec.PlainOnly)
+        {
+            Compression = compression ?? d.Compression,
+        };
     }
 }

@@ -30,7 +30,8 @@ public sealed class ImageLab : IImageLab
         OciImage image;
         try
         {
-            image = await OciImageBuilder.BuildAsync(request.RootfsPath, Path.Combine(workDir, "layout"), "v1", request.Layers, request.PaddingBytes, ct)
+            image = await OciImageBuilder.BuildAsync(request.RootfsPath, Path.Combine(workDir, "layout"), "v1", request.Layers, request.PaddingBytes, ct,
+                request.Compression)
                 .ConfigureAwait(false);
         }
         catch (SandbenchException e)
@@ -69,7 +70,7 @@ public sealed class ImageLab : IImageLab
         var details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["manifest_digest"] = image.ManifestDigest,
-            ["layer_media_type"] = OciImageBuilder.GzipLayer + (request.Security.IsEncrypted() ? OciDecryptor.EncryptedSuffix : ""),
+            ["layer_media_type"] = OciImageBuilder.MediaType(request.Compression) + (request.Security.IsEncrypted() ? OciDecryptor.EncryptedSuffix : ""),
             ["uncompressed_bytes"] = image.Layers.Sum(l => l.TarBytes).ToString(CultureInfo.InvariantCulture),
         };
         if (signer is not null) details["signature"] = "simple signing (OpenPGP RSA-2048, gpg via skopeo --sign-by)";

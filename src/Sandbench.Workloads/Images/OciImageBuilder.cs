@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sandbench.Core;
+using Sandbench.Core.Images;
 
 namespace Sandbench.Workloads.Images;
 
@@ -19,15 +20,21 @@ public sealed record OciImage(string LayoutDir, string Tag, string ManifestDiges
 /// <summary>
 /// Writes an OCI image layout by hand: layer 0 holds the workload's root filesystem, and every layer a file of
 /// incompressible (random) padding, so the image has the size and layer count asked for whatever the
-/// compressor does. Layers are gzip-compressed (<c>tar+gzip</c>).
+/// compressor does. Layers are gzip-compressed (<c>tar+gzip</c>, .NET's zlib at its fastest level) or
+/// zstd-compressed (<c>tar+zstd</c>, ZstdSharp at level 3, zstd's default).
 /// </summary>
 public static class OciImageBuilder
 {
     public const string GzipLayer = "application/vnd.oci.image.layer.v1.tar+gzip";
+    public const string ZstdLayer = "application/vnd.oci.image.layer.v1.tar+zstd";
+
+    /// <summary>The layer media type of a compression.</summary>
+    public static string MediaType(LayerCompression c) => c == LayerCompression.Zstd ? ZstdLayer : GzipLayer;
     private const string ManifestType = "application/vnd.oci.image.manifest.v1+json";
 
     /// <param name="paddingBytes">Random bytes spread evenly over the layers.</param>
-    public static async Task<OciImage> BuildAsync(string rootfs, string layoutDir, string tag, int layers, long paddingBytes, CancellationToken ct)
+    public static async Task<OciImage> BuildAsync(string rootfs, string layoutDir, string tag, int layers, long paddingBytes, CancellationToken ct,
+        LayerCompression compression = LayerCompression.Gzip)
     {
         if (layers is < 1 or > 128) throw new SandbenchException($"layers: {layers} is out of range (1 to 128)");
         if (paddingBytes < 0) throw new SandbenchException("padding bytes cannot be negative");
@@ -37,7 +44,7 @@ public static class OciImageBuilder
         for (int i = 0; i < layers; i++)
         {
             long pad = paddingBytes / layers + (i == 0 ? paddingBytes % layers : 0);
-            built.Add(await LayerAsync(i == 0 ? rootfs : null, i, pad, blobs, ct).ConfigureAwait(false));
+            built.Add(await LayerAsync(i == 0 ? rootfs : null, i, pad, blobs, compression, ct).ConfigureAwait(false));
         }
         var config = new JsonObject
         {
@@ -73,7 +80,7 @@ public static class OciImageBuilder
         return ("sha256:" + hex, content.Length);
     }
 
-    private static async Task<LayerBlob> LayerAsync(string? rootfs, int index, long padding, string blobs, CancellationToken ct)
+    private static async Task<LayerBlob> LayerAsync(string? rootfs, int index, long padding, string blobs, LayerCompression compression, CancellationToken ct)
     {
         string tarPath = Path.Combine(blobs, $".layer-{index}.tar");
         string gzPath = Path.Combine(blobs, $".layer-{index}.tar.gz");
@@ -107,13 +114,13 @@ public static class OciImageBuilder
             await using (var t = File.OpenRead(tarPath)) diffId = "sha256:" + Convert.ToHexStringLower(await SHA256.HashDataAsync(t, ct).ConfigureAwait(false));
             await using (var t = File.OpenRead(tarPath))
             await using (var gz = File.Create(gzPath))
-            await using (var z = new GZipStream(gz, CompressionLevel.Fastest))
+            await using (var z = compression == LayerCompression.Zstd ? new ZstdSharp.CompressionStream(gz, 3) : (Stream)new GZipStream(gz, CompressionLevel.Fastest))
                 await t.CopyToAsync(z, ct).ConfigureAwait(false);
             string hex;
             await using (var g = File.OpenRead(gzPath)) hex = Convert.ToHexStringLower(await SHA256.HashDataAsync(g, ct).ConfigureAwait(false));
             long bytes = new FileInfo(gzPath).Length;
             File.Move(gzPath, Path.Combine(blobs, hex), overwrite: true);
-            return new LayerBlob("sha256:" + hex, bytes, diffId, new FileInfo(tarPath).Length, GzipLayer);
+            return new LayerBlob("sha256:" + hex, bytes, diffId, new FileInfo(tarPath).Length, MediaType(compression));
         }
         finally
         {

@@ -63,6 +63,7 @@ public sealed class RegistryPuller(HttpClient http, MonotonicClock clock, OciDec
     private sealed record Layer(string Digest, long Size, string MediaType, IReadOnlyDictionary<string, string> Annotations);
 
     private static readonly string[] GzipTypes = [OciImageBuilder.GzipLayer, "application/vnd.docker.image.rootfs.diff.tar.gzip"];
+    private static readonly string[] ZstdTypes = [OciImageBuilder.ZstdLayer, "application/vnd.docker.image.rootfs.diff.tar.zstd"];
 
     private async Task<(IReadOnlyList<Layer> Layers, byte[] Bytes)> ManifestAsync(string uri, CancellationToken ct)
     {
@@ -102,8 +103,9 @@ public sealed class RegistryPuller(HttpClient http, MonotonicClock clock, OciDec
             throw new ImagePullException($"layer digest '{layer.Digest}' is not sha256:<64 hex>");
         bool encrypted = layer.MediaType.EndsWith(OciDecryptor.EncryptedSuffix, StringComparison.Ordinal);
         string inner = encrypted ? layer.MediaType[..^OciDecryptor.EncryptedSuffix.Length] : layer.MediaType;
-        if (!GzipTypes.Contains(inner))
-            throw new ImagePullException($"layer {layer.Digest}: media type {layer.MediaType} is not pulled (gzip layers only, encrypted or not)");
+        bool zstd = ZstdTypes.Contains(inner);
+        if (!zstd && !GzipTypes.Contains(inner))
+            throw new ImagePullException($"layer {layer.Digest}: media type {layer.MediaType} is not pulled (gzip or zstd layers, encrypted or not)");
         if (encrypted && decryptor is null)
             throw new ImagePullException($"layer {layer.Digest}: encrypted ({layer.MediaType}) and no decryption key is held");
         string hex = layer.Digest[7..];
@@ -133,10 +135,17 @@ public sealed class RegistryPuller(HttpClient http, MonotonicClock clock, OciDec
         }
         long td = clock.NowNs();
 
-        await using (var file = File.OpenRead(compressed))
-        await using (var gz = new GZipStream(file, CompressionMode.Decompress))
-        await using (var output = File.Create(tar))
-            await gz.CopyToAsync(output, ct).ConfigureAwait(false);
+        try
+        {
+            await using var file = File.OpenRead(compressed);
+            await using var decompressor = zstd ? new ZstdSharp.DecompressionStream(file) : (Stream)new GZipStream(file, CompressionMode.Decompress);
+            await using var output = File.Create(tar);
+            await decompressor.CopyToAsync(output, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+        {
+            throw new ImagePullException($"layer {layer.Digest}: not valid {(zstd ? "zstd" : "gzip")} data: {e.Message}");
+        }
         long t3 = clock.NowNs();
         return new LayerTiming(layer.Digest, bytes, new FileInfo(tar).Length, t1 - t0, t2 - t1, t3 - td, 0, td - t2);
     }
