@@ -68,8 +68,10 @@ internal static class Chart
     /// One bar per value with a whisker from <paramref name="low"/> to <paramref name="high"/> (null: no whisker),
     /// and the value written above the whisker's top so a short bar beside a tall one can still be read.
     /// </summary>
+    /// <param name="valueBase">Where the bars start (a log axis's bars start at its bottom decade, or at a ratio of 1).</param>
+    /// <param name="label">The text written for a value (default <see cref="Number"/>; a log axis's caller turns the plotted log back into the value).</param>
     public static void BarsWithWhiskers(Plot plot, IReadOnlyList<double> values, IReadOnlyList<double>? low, IReadOnlyList<double>? high,
-        double offset = 0, double width = 0.8, Color? color = null, string? legend = null)
+        double offset = 0, double width = 0.8, Color? color = null, string? legend = null, double valueBase = 0, Func<double, string>? label = null)
     {
         var bars = new List<Bar>();
         for (int i = 0; i < values.Count; i++)
@@ -78,6 +80,7 @@ internal static class Chart
             bars.Add(new Bar
             {
                 Position = i + offset,
+                ValueBase = valueBase,
                 Value = values[i],
                 Size = width,
                 FillColor = color ?? Color(i),
@@ -86,7 +89,8 @@ internal static class Chart
         }
         var barPlot = plot.Add.Bars(bars);
         if (legend is not null) barPlot.LegendText = legend;
-        double top = Enumerable.Range(0, values.Count).Where(i => double.IsFinite(values[i])).Select(i => high?[i] ?? values[i]).DefaultIfEmpty(0).Max();
+        // The labels' gap above a bar: a fraction of the tallest bar's height above its base.
+        double top = Enumerable.Range(0, values.Count).Where(i => double.IsFinite(values[i])).Select(i => high?[i] ?? values[i]).DefaultIfEmpty(valueBase).Max() - valueBase;
         if (low is not null && high is not null)
         {
             var idx = Enumerable.Range(0, values.Count).Where(i => double.IsFinite(values[i]) && double.IsFinite(low[i]) && double.IsFinite(high[i])).ToList();
@@ -100,10 +104,12 @@ internal static class Chart
         {
             if (!double.IsFinite(values[i])) continue;
             double y = high is not null && double.IsFinite(high[i]) ? high[i] : values[i];
-            var text = plot.Add.Text(Number(values[i]), i + offset, y + top * 0.015);
+            // A bar that reaches below its base (a ratio under 1 on a log axis) has its label under its end.
+            bool down = values[i] < valueBase;
+            var text = plot.Add.Text((label ?? Number)(values[i]), i + offset, down ? values[i] - top * 0.015 : y + top * 0.015);
             text.LabelFontSize = 11;
             text.LabelFontName = FontName;
-            text.LabelAlignment = Alignment.LowerCenter;
+            text.LabelAlignment = down ? Alignment.UpperCenter : Alignment.LowerCenter;
         }
     }
 
@@ -123,6 +129,12 @@ internal static class Chart
 
     /// <summary>As <c>sandbench show</c> prints values: two decimals below 100, one from 100 on.</summary>
     public static string Number(double v) => v.ToString(Math.Abs(v) >= 100 ? "0.0" : "0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>ns as <c>sandbench show</c> prints them: one decimal below 100, whole ns with thousands separators from 100 on (25.3, 954, 21,545).</summary>
+    public static string Ns(double ns) => ns.ToString(ns >= 100 ? "#,0" : "0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>A ratio to a baseline as <c>show</c> prints it: ×2.82, ×1.0.</summary>
+    public static string Ratio(double r) => "×" + r.ToString("0.0#", CultureInfo.InvariantCulture);
 
     public static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

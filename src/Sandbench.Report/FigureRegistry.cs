@@ -29,6 +29,8 @@ public static class FigureRegistry
         new FlowNormalizedFigure(),
         new EventingPercentilesFigure(),
         new EventingOverTimeFigure(),
+        new SyscallOverheadFigure(),
+        new ImagePullBreakdownFigure(),
         new ScaleLatencyFigure(),
         new ScaleAnsweredFigure(),
         new ScaleTimelineFigure(),

@@ -81,6 +81,8 @@ public sealed class RunData
         (ColdStart, ColdStartPhases, Boot, BootPhases, Warm) = (coldStart, coldStartPhases, boot, bootPhases, warm);
         Eventing = Sandbench.Core.Stats.Eventing.Of(trials);
         Flow = FlowAnalysis.Of(trials);
+        Syscall = SyscallAnalysis.Of(trials);
+        ImagePull = ImagePullAnalysis.Of(trials);
         Scale = ScaleAnalysis.Scale(trials, host);
         Footprints = ScaleAnalysis.Footprints(trials);
         Density = ScaleAnalysis.Density(trials, host);
@@ -100,6 +102,12 @@ public sealed class RunData
 
     /// <summary>The application flows of the run, one table each (function × runtime), as <c>show</c> prints them.</summary>
     public IReadOnlyList<FlowResult> Flow { get; }
+
+    /// <summary>The syscall × runtime tables of the run, one per workload, as <c>show</c> prints them.</summary>
+    public IReadOnlyList<SyscallTable> Syscall { get; }
+
+    /// <summary>The image pulls of the run, one row per image configuration, as <c>show</c> prints them.</summary>
+    public IReadOnlyList<ImagePullResult> ImagePull { get; }
     public IReadOnlyList<ScaleStep> Scale { get; }
     public IReadOnlyList<Footprint> Footprints { get; }
     public IReadOnlyList<DensityResult> Density { get; }

@@ -37,7 +37,9 @@ public sealed class ReportTests : IDisposable
         Assert.Contains("skipped sweep-memory: no sweep over memory with two or more numeric values and successful trials in run aaaa1111 (plans/vm-memory.yaml sweeps it)",
             stdout, StringComparison.Ordinal);
         Assert.Contains("skipped warm-percentiles, warm-over-time: no warm trials in run aaaa1111 (plans/warm.yaml or 'sandbench warm' measures it)", stdout, StringComparison.Ordinal);
-        Assert.EndsWith($"report: {Out}/report.html (9 figures, 19 skipped)", stdout.Trim(), StringComparison.Ordinal);
+        Assert.Contains("skipped syscall-overhead: no syscall trials in run aaaa1111 (plans/syscall.yaml or 'sandbench syscall' measures it)", stdout, StringComparison.Ordinal);
+        Assert.Contains("skipped imagepull-breakdown: no imagepull trials in run aaaa1111 (plans/imagepull.yaml or 'sandbench imagepull' measures it)", stdout, StringComparison.Ordinal);
+        Assert.EndsWith($"report: {Out}/report.html (9 figures, 21 skipped)", stdout.Trim(), StringComparison.Ordinal);
         foreach (var name in Drawn)
         {
             Assert.True(File.Exists(Path.Combine(Out, name + ".png")), name + ".png");

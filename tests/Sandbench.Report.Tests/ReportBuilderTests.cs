@@ -112,6 +112,28 @@ public sealed class ReportBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Html_SyscallAndImagePullRuns_HaveTheirTablesBesideTheirFigures()
+    {
+        ReportSeed.SyscallRun(_r.Store, "5c5c0001");
+        ReportSeed.ImagePullRun(_r.Store, "1a1a0001");
+
+        var syscall = Write("5c5c0001");
+        string syscallHtml = File.ReadAllText(syscall.HtmlPath);
+        var imagepull = Write("1a1a0001");
+        string imagepullHtml = File.ReadAllText(imagepull.HtmlPath);
+
+        Assert.Equal(["syscall-overhead"], syscall.Figures.Select(f => f.Name));
+        // The same medians and ratios the figure draws (HtmlEncode writes × as &#215;).
+        Assert.Contains("<td>getpid</td><td class=\"num\">50.0 (&#215;1.0)</td><td class=\"num\">60.0 (&#215;1.2)</td><td class=\"num\">2,500 (&#215;50.0)</td>",
+            syscallHtml, StringComparison.Ordinal);
+        Assert.Contains("<td>fork_wait</td><td class=\"num\">100,000 (&#215;1.0)</td><td class=\"num\">120,000 (&#215;1.2)</td><td class=\"num\">refused EPERM</td>",
+            syscallHtml, StringComparison.Ordinal);
+        Assert.Equal(["imagepull-breakdown"], imagepull.Figures.Select(f => f.Name));
+        Assert.Contains("<td>process</td><td class=\"num\">4</td><td class=\"num\">16777216</td><td>concurrent</td><td>plain</td><td class=\"num\">3</td>",
+            imagepullHtml, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Html_FlowRun_HasTheFlowTablesAndTheNormalizedFigure()
     {
         ReportSeed.FlowRun(_r.Store, "ffff0001");

@@ -207,6 +207,81 @@ public static class ReportSeed
         store.FinishRun(id, RunStatus.Completed, T0.AddMinutes(10));
     }
 
+    /// <summary>
+    /// Syscall trials as the syscall experiment stores them, 3 measured per runtime (ns per operation; medians in brackets):
+    /// process getpid 40, 50, 60 [50], clock_gettime 18, 20, 22 [20], fork_wait 90, 100, 110 µs [100 µs];
+    /// runc getpid 55, 60, 65 [60], clock_gettime 20 [20], fork_wait 120 µs [120 µs];
+    /// runsc getpid 2000, 2500, 3000 [2500], clock_gettime 30 [30], fork_wait refused with EPERM.
+    /// A process warm-up and a failed runc trial carry 9999 ns, which no statistic may show.
+    /// Without <paramref name="process"/> or <paramref name="runsc"/> those runtimes' trials are left out.
+    /// </summary>
+    public static void SyscallRun(SqliteResultStore store, string id, bool process = true, bool runsc = true)
+    {
+        store.BeginRun(Run(id, "report-syscall"), new Dictionary<string, string>());
+        void Trial(string runtime, int iteration, double getpid, double clock, double? fork, bool warmup = false, TrialStatus status = TrialStatus.Ok)
+        {
+            var parameters = new Dictionary<string, string> { ["min-time"] = "20ms" };
+            if (fork is null) parameters["refused.fork_wait"] = "EPERM";
+            List<KeyValuePair<string, double>> samples = status != TrialStatus.Ok ? [] :
+                [new("syscall_ns.getpid", getpid), new("syscall_ns.clock_gettime", clock), .. fork is null ? Array.Empty<KeyValuePair<string, double>>() : [new("syscall_ns.fork_wait", fork.Value)]];
+            store.AppendTrial(new TrialRecord(id, "syscall", runtime, "syscall", parameters, iteration, warmup, status,
+                status == TrialStatus.Ok ? null : "the syscall workload exited with code 1", "auto", 0, T0, 0, [new("spawn", 0), new("exit", 500 * Ms)], samples));
+        }
+        if (process)
+        {
+            Trial("process", 0, 9999, 9999, 9999, warmup: true);
+            Trial("process", 0, 40, 18, 90_000);
+            Trial("process", 1, 50, 20, 100_000);
+            Trial("process", 2, 60, 22, 110_000);
+        }
+        Trial("runc", 0, 55, 20, 120_000);
+        Trial("runc", 1, 60, 20, 120_000);
+        Trial("runc", 2, 65, 20, 120_000);
+        Trial("runc", 3, 9999, 9999, 9999, status: TrialStatus.Failed);
+        if (runsc)
+        {
+            Trial("runsc", 0, 2000, 30, null);
+            Trial("runsc", 1, 2500, 30, null);
+            Trial("runsc", 2, 3000, 30, null);
+        }
+        store.FinishRun(id, RunStatus.Completed, T0.AddMinutes(2));
+    }
+
+    /// <summary>
+    /// Image pulls as the imagepull experiment stores them (ms; medians in brackets), 4 layers of 16 MiB padding each time:
+    /// serial plain, 3 trials: manifest 1, 2, 3 [2], fetch 10, 20, 30 [20], verify 4, 5, 6 [5], decompress 7, 8, 9 [8], unpack 30, 40, 50 [40], pull 50, 80, 110 [80];
+    /// concurrent plain, 3 trials: manifest 2, fetch 40, verify 5, decompress 8, unpack 40, pull 60 (the layers overlap);
+    /// serial signed+encrypted, 3 trials and a failed one: signature 3 and decrypt 6 besides serial plain's medians, pull 90;
+    /// containerd plain, 3 trials: fetch 100, unpack 50, pull 150; containerd signed: 2 trials, both failed.
+    /// A serial plain warm-up carries 1000 ms everywhere, which no statistic may show.
+    /// </summary>
+    public static void ImagePullRun(SqliteResultStore store, string id)
+    {
+        store.BeginRun(new RunInfo(id, "imagepull", "0123456789abcdef", "name: imagepull\nruntimes: [process]\n", T0, null, RunStatus.Running, "0.1.0"),
+            new Dictionary<string, string>());
+        int iteration = 0;
+        void Pull(string mode, string security, (string Step, double Ms)[] steps, bool warmup = false, TrialStatus status = TrialStatus.Ok)
+        {
+            var parameters = new Dictionary<string, string> { ["layers"] = "4", ["padding"] = "16777216", ["pull"] = mode, ["compression"] = "gzip", ["security"] = security };
+            var samples = status != TrialStatus.Ok ? [] : steps.Select(s => new KeyValuePair<string, double>(s.Step, s.Ms * Ms)).Append(new("image_bytes", 16 << 20)).ToList();
+            store.AppendTrial(new TrialRecord(id, "imagepull", "process", "hello", parameters, iteration++, warmup, status,
+                status == TrialStatus.Ok ? null : $"security level {security}: the containerd comparison pulls plain images only", "none", 0, T0, 0, [new("done", 0)], samples));
+        }
+        Pull("serial", "plain", [("pull_ns", 1000), ("manifest_ns", 1000), ("fetch_ns", 1000), ("verify_ns", 1000), ("decompress_ns", 1000), ("unpack_ns", 1000)], warmup: true);
+        for (int i = 0; i < 3; i++)
+            Pull("serial", "plain", [("pull_ns", 50 + 30 * i), ("manifest_ns", 1 + i), ("fetch_ns", 10 + 10 * i), ("verify_ns", 4 + i), ("decompress_ns", 7 + i), ("unpack_ns", 30 + 10 * i)]);
+        for (int i = 0; i < 3; i++)
+            Pull("concurrent", "plain", [("pull_ns", 60), ("manifest_ns", 2), ("fetch_ns", 40), ("verify_ns", 5), ("decompress_ns", 8), ("unpack_ns", 40)]);
+        for (int i = 0; i < 3; i++)
+            Pull("serial", "signed+encrypted", [("pull_ns", 90), ("manifest_ns", 2), ("verify_signature_ns", 3), ("fetch_ns", 20), ("verify_ns", 5), ("decrypt_ns", 6), ("decompress_ns", 8), ("unpack_ns", 40)]);
+        Pull("serial", "signed+encrypted", [], status: TrialStatus.Failed);
+        for (int i = 0; i < 3; i++)
+            Pull("containerd", "plain", [("pull_ns", 150), ("fetch_ns", 100), ("unpack_ns", 50)]);
+        Pull("containerd", "signed", [], status: TrialStatus.Failed);
+        Pull("containerd", "signed", [], status: TrialStatus.Failed);
+        store.FinishRun(id, RunStatus.Completed, T0.AddMinutes(3));
+    }
+
     /// <summary>A run that was interrupted before its first trial ended.</summary>
     public static void EmptyRun(SqliteResultStore store, string id)
     {

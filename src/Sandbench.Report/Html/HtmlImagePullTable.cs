@@ -11,7 +11,7 @@ internal static class HtmlImagePullTable
 {
     public static void Write(StringBuilder h, RunData run, string of)
     {
-        var rows = ImagePullAnalysis.Of(run.Trials);
+        var rows = run.ImagePull;
         if (rows.Count == 0) return;
         static string F(Summary? s) => s is null ? "–" : s.P50.ToString(s.P50 >= 100 ? "0.0" : "0.00", CultureInfo.InvariantCulture);
         Table(h, "imagepull: median ms (steps summed over layers)" + of,

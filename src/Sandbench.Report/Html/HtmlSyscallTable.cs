@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Sandbench.Core.Stats;
 using static Sandbench.Report.Html.HtmlReport;
@@ -11,7 +10,7 @@ internal static class HtmlSyscallTable
 {
     public static void Write(StringBuilder h, RunData run, string of)
     {
-        foreach (var t in SyscallAnalysis.Of(run.Trials))
+        foreach (var t in run.Syscall)
         {
             Table(h, $"syscall ({t.Workload}): median ns per operation{(t.Baseline is null ? "" : $" (× {t.Baseline}, native)")}{of}",
                 ["operation", .. t.Runtimes],
@@ -26,7 +25,7 @@ internal static class HtmlSyscallTable
     private static string Cell(SyscallCell c)
     {
         if (c.Ns is null) return c.Refused is null ? "–" : "refused " + c.Refused;
-        string ns = c.Ns.P50.ToString(c.Ns.P50 >= 100 ? "#,0" : "0.0", CultureInfo.InvariantCulture);
-        return c.Ratio is { } r ? Inv($"{ns} (×{r:0.0#})") : ns;
+        string ns = Chart.Ns(c.Ns.P50);
+        return c.Ratio is { } r ? $"{ns} ({Chart.Ratio(r)})" : ns;
     }
 }
