@@ -129,7 +129,7 @@ public sealed class ReportBuilderTests : IDisposable
         Assert.Contains("<td>fork_wait</td><td class=\"num\">100,000 (&#215;1.0)</td><td class=\"num\">120,000 (&#215;1.2)</td><td class=\"num\">refused EPERM</td>",
             syscallHtml, StringComparison.Ordinal);
         Assert.Equal(["imagepull-breakdown"], imagepull.Figures.Select(f => f.Name));
-        Assert.Contains("<td>process</td><td class=\"num\">4</td><td class=\"num\">16777216</td><td>concurrent</td><td>plain</td><td class=\"num\">3</td>",
+        Assert.Contains("<td>process</td><td class=\"num\">4</td><td>gzip</td><td class=\"num\">16777216</td><td>concurrent</td><td>plain</td><td class=\"num\">3</td>",
             imagepullHtml, StringComparison.Ordinal);
     }
 

@@ -5,6 +5,7 @@ namespace Sandbench.Core.Stats;
 
 /// <summary>Image-pull statistics of one image configuration in a run (times in ms; medians over trials in the summaries).</summary>
 /// <param name="Pull">Manifest GET to the last layer unpacked.</param>
+/// <param name="Compression">The layers' compression (gzip, zstd; gzip for runs stored before zstd existed).</param>
 /// <param name="Security">The security level (plain, signed, encrypted, signed+encrypted; plain for runs stored before levels existed).</param>
 /// <param name="Signature">Signed levels: the manifest's signature read and verified; null on other levels.</param>
 /// <param name="Decrypt">Encrypted levels: the layers' decryption (key unwrap, HMAC, AES-CTR); null on other levels.</param>
@@ -14,6 +15,7 @@ public sealed record ImagePullResult(
     string Layers,
     string Padding,
     string Mode,
+    string Compression,
     string Security,
     Summary? Pull,
     Summary? Manifest,
@@ -32,7 +34,7 @@ public static class ImagePullAnalysis
 {
     public static IReadOnlyList<ImagePullResult> Of(IReadOnlyList<TrialRecord> trials) =>
         [.. trials.Where(t => t.Experiment == "imagepull")
-            .GroupBy(t => (t.Runtime, Layers: P(t, "layers"), Padding: P(t, "padding"), Mode: P(t, "pull"), Security: t.Parameters.GetValueOrDefault("security", "plain")))
+            .GroupBy(t => (t.Runtime, Layers: P(t, "layers"), Padding: P(t, "padding"), Mode: P(t, "pull"), Compression: t.Parameters.GetValueOrDefault("compression", "gzip"), Security: t.Parameters.GetValueOrDefault("security", "plain")))
             .OrderBy(g => g.Min(t => t.Id))
             .Select(g =>
             {
@@ -40,7 +42,7 @@ public static class ImagePullAnalysis
                 var ok = measured.Where(t => t.Status == TrialStatus.Ok && t.Sample(ImagePullExperiment.PullMetric) is not null).ToList();
                 Summary? Ms(string metric) => Summary.Of([.. ok.Select(t => t.Sample(metric)).OfType<double>()])?.Scale(1e-6);
                 var bytes = ok.Select(t => t.Sample(ImagePullExperiment.ImageMetric)).OfType<double>().ToList();
-                return new ImagePullResult(g.Key.Runtime, g.Key.Layers, g.Key.Padding, g.Key.Mode, g.Key.Security,
+                return new ImagePullResult(g.Key.Runtime, g.Key.Layers, g.Key.Padding, g.Key.Mode, g.Key.Compression, g.Key.Security,
                     Ms(ImagePullExperiment.PullMetric), Ms(ImagePullExperiment.ManifestMetric), Ms("verify_signature_ns"),
                     Ms("fetch_ns"), Ms("verify_ns"), Ms("decrypt_ns"), Ms("decompress_ns"), Ms("unpack_ns"),
                     bytes.Count > 0 ? bytes.Average() / (1 << 20) : null,

@@ -25,7 +25,7 @@ internal sealed class ImagePullBreakdownFigure : IFigure
         ("fetch", "the blobs' bytes over HTTP to files (containerd: ctr content fetch, its verify and the start of ctr included)", r => r.Fetch),
         ("verify", "sha256 of each blob against the manifest's digest", r => r.Verify),
         ("decrypt", "the layers' decryption: JWE key unwrap (RSA-OAEP), HMAC-SHA256 and AES-256-CTR", r => r.Decrypt),
-        ("decompress", "gzip streamed to a tar file", r => r.Decompress),
+        ("decompress", "gzip or zstd streamed to a tar file", r => r.Decompress),
         ("unpack", "tar to a directory (containerd: ctr images pull of the local content into a snapshot)", r => r.Unpack),
     ];
 
@@ -100,6 +100,7 @@ internal sealed class ImagePullBreakdownFigure : IFigure
     {
         var p = x.Pull;
         var parts = new List<string> { p.Mode, p.Security };
+        if (all.Select(a => a.Pull.Compression).Distinct().Count() > 1) parts.Add(p.Compression);
         if (all.Select(a => a.Pull.Layers).Distinct().Count() > 1) parts.Add(p.Layers + (p.Layers == "1" ? " layer" : " layers"));
         if (all.Select(a => a.Pull.Padding).Distinct().Count() > 1) parts.Add(MiB(p.Padding));
         string name = string.Join(" · ", parts);

@@ -136,4 +136,33 @@ public sealed class ImagePullSecurityPlanTests
         Assert.Contains("experiments[1].security: the containerd comparison pulls plain images only", e.Problems[1], StringComparison.Ordinal);
         Assert.Contains("experiments[2].security: 'security' is a key of type imagepull only", e.Problems[2], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Load_Compression_GzipByDefaultZstdWhenAskedOtherValuesAndTypesRefused()
+    {
+        var plan = Load("""
+            name: p
+            runtimes: [process]
+            experiments:
+              - type: imagepull
+              - type: imagepull
+                compression: zstd
+            """);
+        Assert.Equal([Images.LayerCompression.Gzip, Images.LayerCompression.Zstd], plan.Experiments.Select(e => e.Image!.Compression));
+
+        var e = Assert.Throws<SandbenchException>(() => Load("""
+            name: p
+            runtimes: [process]
+            experiments:
+              - type: imagepull
+                compression: brotli
+              - type: coldstart
+                compression: zstd
+            """));
+
+        Assert.Equal(2, e.Problems.Count);
+        Assert.Contains("experiments[0].compression", e.Problems[0], StringComparison.Ordinal);
+        Assert.Contains("gzip, zstd", e.Problems[0], StringComparison.Ordinal);
+        Assert.Contains("experiments[1].compression: 'compression' is a key of type imagepull only", e.Problems[1], StringComparison.Ordinal);
+    }
 }

@@ -22,21 +22,24 @@ public sealed class ImagePullTests : IDisposable
             if (Executables.Find(tool) is null) Assert.Skip($"{tool} is not installed (scripts/install-deps installs it)");
     }
 
-    private async Task<(OciImage Image, byte[] Hello)> BuildAsync(int layers, long padding)
+    private async Task<(OciImage Image, byte[] Hello)> BuildAsync(int layers, long padding, LayerCompression compression = LayerCompression.Gzip)
     {
         var catalog = new WorkloadCatalog(WorkloadCatalog.DefaultCacheDir());
         var artifact = await catalog.GetAsync("hello", TestContext.Current.CancellationToken);
-        var image = await OciImageBuilder.BuildAsync(artifact.RootfsPath, Path.Combine(_dir, "layout"), "v1", layers, padding, TestContext.Current.CancellationToken);
+        var image = await OciImageBuilder.BuildAsync(artifact.RootfsPath, Path.Combine(_dir, "layout"), "v1", layers, padding, TestContext.Current.CancellationToken, compression);
         return (image, await File.ReadAllBytesAsync(artifact.BinaryPath, TestContext.Current.CancellationToken));
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Pull_ThreeLayersFromARealRegistry_EveryStepTimedAndTheRootfsUnpacked(bool concurrent)
+    [InlineData(false, LayerCompression.Gzip)]
+    [InlineData(true, LayerCompression.Gzip)]
+    [InlineData(false, LayerCompression.Zstd)]
+    [InlineData(true, LayerCompression.Zstd)]
+    public async Task Pull_ThreeLayersFromARealRegistry_EveryStepTimedAndTheRootfsUnpacked(bool concurrent, LayerCompression compression)
     {
         RequireTools();
-        var (image, hello) = await BuildAsync(layers: 3, padding: 3 << 18);
+        var (image, hello) = await BuildAsync(layers: 3, padding: 3 << 18, compression);
+        Assert.All(image.Layers, l => Assert.Equal(compression == LayerCompression.Zstd ? "application/vnd.oci.image.layer.v1.tar+zstd" : "application/vnd.oci.image.layer.v1.tar+gzip", l.MediaType));
         string registryDir;
         await using (var registry = await LocalRegistry.StartAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken))
         {
@@ -101,9 +104,10 @@ public sealed class ImagePullTests : IDisposable
     }
 
     [Theory]
-    [InlineData(PullMode.Serial)]
-    [InlineData(PullMode.Containerd)]
-    public async Task Lab_WholePull_MeasuredAndEveryDaemonAndDirectoryGone(PullMode mode)
+    [InlineData(PullMode.Serial, LayerCompression.Gzip)]
+    [InlineData(PullMode.Containerd, LayerCompression.Gzip)]
+    [InlineData(PullMode.Containerd, LayerCompression.Zstd)]
+    public async Task Lab_WholePull_MeasuredAndEveryDaemonAndDirectoryGone(PullMode mode, LayerCompression compression)
     {
         RequireTools();
         if (mode == PullMode.Containerd && (Environment.UserName != "root" || Executables.Find("containerd") is null))
@@ -111,8 +115,9 @@ public sealed class ImagePullTests : IDisposable
         var before = Leftovers();
         var artifact = await new WorkloadCatalog(WorkloadCatalog.DefaultCacheDir()).GetAsync("hello", TestContext.Current.CancellationToken);
 
-        var m = await new ImageLab().PullAsync(new ImagePullRequest(artifact.RootfsPath, 2, 1 << 18, mode), _dir, MonotonicClock.System, TestContext.Current.CancellationToken);
+        var m = await new ImageLab().PullAsync(new ImagePullRequest(artifact.RootfsPath, 2, 1 << 18, mode, Compression: compression), _dir, MonotonicClock.System, TestContext.Current.CancellationToken);
 
+        Assert.EndsWith(compression == LayerCompression.Zstd ? "tar+zstd" : "tar+gzip", m.Details["layer_media_type"], StringComparison.Ordinal);
         Assert.True(m.ImageBytes >= 1 << 18);
         Assert.True(m.TotalNs >= m.Steps.Where(s => s.Key is "fetch_ns").Sum(s => s.Value));
         Assert.All(m.Steps, s => Assert.True(s.Value > 0, $"{s.Key} = {s.Value}"));

@@ -90,15 +90,16 @@ public sealed class ImageSecurityTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Lab_EncryptedLevel_DecryptStepMeasuredOrWrongKeyFails_NothingLeft(bool wrongKey)
+    [InlineData(false, LayerCompression.Gzip)]
+    [InlineData(true, LayerCompression.Gzip)]
+    [InlineData(false, LayerCompression.Zstd)]
+    public async Task Lab_EncryptedLevel_DecryptStepMeasuredOrWrongKeyFails_NothingLeft(bool wrongKey, LayerCompression compression)
     {
         ImagePullTests.RequireTools();
         var before = ImagePullTests.Leftovers();
         var (_, rootfs, _) = await BuildAsync(layers: 1, padding: 0);
         var lab = new ImageLab { WrongDecryptionKey = wrongKey };
-        var request = new ImagePullRequest(rootfs, 2, 1 << 18, PullMode.Serial, SecurityLevel.EncryptedLayers);
+        var request = new ImagePullRequest(rootfs, 2, 1 << 18, PullMode.Serial, SecurityLevel.EncryptedLayers, compression);
 
         if (wrongKey)
         {
@@ -110,7 +111,7 @@ public sealed class ImageSecurityTests : IDisposable
             var m = await lab.PullAsync(request, Path.Combine(_dir, "trial"), MonotonicClock.System, Ct);
             Assert.Equal(["fetch_ns", "verify_ns", "decrypt_ns", "decompress_ns", "unpack_ns"], m.Steps.Select(s => s.Key));
             Assert.All(m.Steps, s => Assert.True(s.Value > 0, $"{s.Key} = {s.Value}"));
-            Assert.Equal("application/vnd.oci.image.layer.v1.tar+gzip+encrypted", m.Details["layer_media_type"]);
+            Assert.Equal($"application/vnd.oci.image.layer.v1.tar+{(compression == LayerCompression.Zstd ? "zstd" : "gzip")}+encrypted", m.Details["layer_media_type"]);
         }
         Assert.Equal(before, ImagePullTests.Leftovers());
     }
