@@ -80,8 +80,9 @@ public static class Cleaner
         }
 
         // Processes marked with a dead run's sandbox name that no ledger entry covered: the servers a trial starts
-        // beside its sandboxes (an application flow's MariaDB and image server), or a sandbox whose entry was lost.
-        foreach (var (pid, name) in ProcTree.WithVariable(SandboxEnvironment.Marker).Where(p => Mine(p.Value)))
+        // beside its sandboxes (an application flow's MariaDB and image server). They inherit their Sandbench's
+        // environment: only those of a Sandbench with this state directory (SANDBENCH_STATE) are this ledger's.
+        foreach (var (pid, name) in ProcTree.WithVariable(SandboxEnvironment.Marker, SandboxLedger.StateVariable).Where(p => Mine(p.Value)))
         {
             Libc.Kill(pid, Libc.SigKill);
             report.Add($"killed process {pid} of {name}");

@@ -20,13 +20,16 @@ public sealed record LedgerEntry(string Name, IReadOnlyList<string>? OciCommand,
 /// </summary>
 public sealed class SandboxLedger(string directory)
 {
+    /// <summary>The variable that moves the state directory (and so the ledger) elsewhere.</summary>
+    public const string StateVariable = "SANDBENCH_STATE";
+
     public string Directory { get; } = directory;
 
     public static SandboxLedger Default { get; } = new(DefaultDirectory());
 
     private static string DefaultDirectory()
     {
-        string? env = Environment.GetEnvironmentVariable("SANDBENCH_STATE");
+        string? env = Environment.GetEnvironmentVariable(StateVariable);
         if (!string.IsNullOrEmpty(env)) return env;
         return Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"
             ? "/run/sandbench"

@@ -44,16 +44,22 @@ internal static class ProcTree
         return found;
     }
 
-    /// <summary>Processes (not this one) whose environment sets <paramref name="name"/>, with the value it has there.</summary>
-    public static IReadOnlyList<(int Pid, string Value)> WithVariable(string name)
+    /// <summary>
+    /// Processes (not this one) whose environment sets <paramref name="name"/>, with the value it has there, and
+    /// whose <paramref name="same"/> variable has the value it has in this process (both unset counts as the same).
+    /// </summary>
+    public static IReadOnlyList<(int Pid, string Value)> WithVariable(string name, string same)
     {
         var found = new List<(int, string)>();
-        string prefix = name + "=";
+        string prefix = name + "=", samePrefix = same + "=";
+        string? mine = Environment.GetEnvironmentVariable(same);
         foreach (var dir in SafeDirs("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == Environment.ProcessId) continue;
-            if (Read($"/proc/{pid}/environ").Split('\0').FirstOrDefault(e => e.StartsWith(prefix, StringComparison.Ordinal)) is { } entry)
-                found.Add((pid, entry[prefix.Length..]));
+            var env = Read($"/proc/{pid}/environ").Split('\0');
+            if (env.FirstOrDefault(e => e.StartsWith(prefix, StringComparison.Ordinal)) is not { } entry) continue;
+            string? theirs = env.FirstOrDefault(e => e.StartsWith(samePrefix, StringComparison.Ordinal))?[samePrefix.Length..];
+            if (theirs == mine) found.Add((pid, entry[prefix.Length..]));
         }
         return found;
     }
