@@ -35,7 +35,7 @@ internal static class LanguageWorkloads
     private static readonly Language[] All =
     [
         new("hello-go", "go", "apt-get install golang-go", ["hello-go/hello.go"], Static: true, BuildGoAsync),
-        new("hello-python", "python3", "apt-get install python3", ["hello-python/hello.py"], Static: false,
+        new("hello-python", "python3", "apt-get install python3", ["hello-python/hello.py", "common/serve.py"], Static: false,
             c => Script(c, "hello.py", "-I")),
         new("hello-node", "node", "apt-get install nodejs", ["hello-node/hello.js"], Static: false,
             c => Script(c, "hello.js")),
@@ -43,7 +43,7 @@ internal static class LanguageWorkloads
         new("hello-csharp", "dotnet", "apt-get install dotnet-sdk-10.0", ["hello-csharp/Program.cs", "hello-csharp/hello.csproj"], Static: false,
             BuildCSharpAsync),
         // The application flows' functions (one program, the function chosen by SANDBENCH_FUNCTION), their MariaDB server and image libraries.
-        .. Core.Workloads.Flows.Names.Select(flow => new Language(flow, "python3", RetailInstall, ["retail/retail.py"], Static: false,
+        .. Core.Workloads.Flows.Names.Select(flow => new Language(flow, "python3", RetailInstall, ["retail/retail.py", "common/serve.py"], Static: false,
             c => Script(c, "retail.py", "-I"), RetailRequires)),
     ];
 
@@ -123,10 +123,11 @@ internal static class LanguageWorkloads
             File.CreateSymbolicLink(Path.Combine(rootfs, link), "usr/" + link);
     }
 
-    /// <summary>An interpreted program: the script itself, in /app, run by the interpreter with <paramref name="flags"/>.</summary>
+    /// <summary>An interpreted program: the script and the modules beside it (its sources), in /app, run by the interpreter with <paramref name="flags"/>.</summary>
     private static Task<Layout> Script(BuildContext c, string file, params string[] flags)
     {
-        File.Copy(Path.Combine(c.Src, file), Path.Combine(c.Rootfs, "app", file));
+        foreach (var source in Directory.EnumerateFiles(c.Src))
+            File.Copy(source, Path.Combine(c.Rootfs, "app", Path.GetFileName(source)));
         return Task.FromResult(new Layout(c.ToolPath, [.. flags, App + "/" + file], []));
     }
 

@@ -86,19 +86,8 @@ public sealed class FlowExperiment : IExperiment
         }
         finally
         {
-            if (gateway is not null)
-            {
-                try
-                {
-                    // Disposal waits for every request's record (a request is recorded once its response has ended).
-                    await gateway.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (InvalidOperationException e)
-                {
-                    status = status == TrialStatus.Ok ? TrialStatus.Failed : status;
-                    error = (error is null ? "" : error + "; ") + "teardown: " + e.Message;
-                }
-            }
+            // Disposal waits for every request's record (a request is recorded once its response has ended).
+            (status, error) = await Teardown.EndAsync(gateway, () => "", status, error).ConfigureAwait(false);
             phases.Mark(Phases.Done);
         }
 

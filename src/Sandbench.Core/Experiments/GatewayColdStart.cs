@@ -82,18 +82,7 @@ internal static class GatewayColdStart
         }
         finally
         {
-            if (gateway is not null)
-            {
-                try
-                {
-                    await gateway.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (InvalidOperationException e)
-                {
-                    status = status == TrialStatus.Ok ? TrialStatus.Failed : status;
-                    error = (error is null ? "" : error + "; ") + "teardown: " + e.Message;
-                }
-            }
+            (status, error) = await Teardown.EndAsync(gateway, () => "", status, error).ConfigureAwait(false);
             phases.Mark(Phases.Done);
         }
 
