@@ -47,28 +47,40 @@ public sealed class ReportBuilder(IReadOnlyList<IFigure> figures, TimeProvider t
         ArgumentNullException.ThrowIfNull(data);
         var written = new List<WrittenFigure>();
         var skipped = new List<SkippedFigure>();
-        foreach (var figure in figures)
+        // Figures are independent (each its own plot over read-only data): built and rendered on as many cores as there
+        // are, and reported in their order as soon as each one and those before it are done.
+        var results = new (WrittenFigure? Done, SkippedFigure? Skip)?[figures.Count];
+        int reported = 0;
+        var gate = new Lock();
+        Parallel.For(0, figures.Count, i =>
         {
-            var result = figure.Build(data);
-            if (result.Plot is null)
+            var result = Render(figures[i], data, dir);
+            lock (gate)
             {
-                var skip = new SkippedFigure(figure.Name, figure.Title, result.SkipReason ?? "no data");
-                skipped.Add(skip);
-                onFigure?.Invoke(null, skip);
-                continue;
+                results[i] = result;
+                for (; reported < results.Length && results[reported] is { } r; reported++)
+                {
+                    if (r.Done is { } d) written.Add(d);
+                    if (r.Skip is { } k) skipped.Add(k);
+                    onFigure?.Invoke(r.Done, r.Skip);
+                }
             }
-            string png = Path.Combine(dir, figure.Name + ".png"), svgPath = Path.Combine(dir, figure.Name + ".svg");
-            result.Plot.SavePng(png, result.Width, result.Height);
-            string svg = result.Plot.GetSvgXml(result.Width, result.Height);
-            File.WriteAllText(svgPath, svg);
-            var done = new WrittenFigure(figure.Name, figure.Title, result.Caption, png, svgPath, svg);
-            written.Add(done);
-            onFigure?.Invoke(done, null);
-        }
+        });
 
         var comparison = data.Runs.Count == 2 ? Comparison.Compare(data.Runs[0].Trials, data.Runs[1].Trials) : null;
         string html = Path.Combine(dir, HtmlFile);
         File.WriteAllText(html, HtmlReport.Render(data, written, skipped, comparison, toolVersion, time.GetUtcNow()));
         return new ReportOutcome(written, skipped, html);
+    }
+
+    private static (WrittenFigure?, SkippedFigure?) Render(IFigure figure, ReportData data, string dir)
+    {
+        var result = figure.Build(data);
+        if (result.Plot is null) return (null, new SkippedFigure(figure.Name, figure.Title, result.SkipReason ?? "no data"));
+        string png = Path.Combine(dir, figure.Name + ".png"), svgPath = Path.Combine(dir, figure.Name + ".svg");
+        result.Plot.SavePng(png, result.Width, result.Height);
+        string svg = result.Plot.GetSvgXml(result.Width, result.Height);
+        File.WriteAllText(svgPath, svg);
+        return (new WrittenFigure(figure.Name, figure.Title, result.Caption, png, svgPath, svg), null);
     }
 }

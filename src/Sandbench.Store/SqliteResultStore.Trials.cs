@@ -1,6 +1,5 @@
 using System.Text;
 using Sandbench.Core.Storage;
-using SQLitePCL;
 
 namespace Sandbench.Store;
 
@@ -9,134 +8,199 @@ public sealed partial class SqliteResultStore
     public IReadOnlyList<TrialRecord> Trials(string runId)
     {
         ArgumentNullException.ThrowIfNull(runId);
-        lock (_gate)
+        lock (_gate) ObjectDisposedException.ThrowIf(_disposed, this);
+        // A run can hold 100,000s of trials and millions of phases and samples, and a report must read them in
+        // seconds. So: three private connections (BulkConnection: no mutex, native column reads) read at once, the
+        // trial rows, the phases and the samples; each distinct text (names, runtimes, parameter sets repeat) is
+        // decoded once; each kind's rows go into one shared array, of which every trial is handed its segment once
+        // all are read.
+        TrialRecord[] trials;
+        Task<(long[] Ids, Children<long> Rows)> phasesRead;
+        Task<(long[] Ids, Children<double> Rows)> samplesRead;
+        using (var c = BulkConnection.Open(Path, BusyTimeoutSeconds * 1000))
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            // A run can hold 100,000s of trials and millions of phases and samples, and a report must read them in
-            // seconds. So: three queries for the whole run, stepped through SQLite's own API; each distinct text
-            // (names, runtimes, parameter sets repeat) decoded once; each trial's phases and samples placed in one
-            // shared array per kind rather than a growing list each. A read transaction keeps the three queries
-            // consistent while another process appends.
-            using var tx = _connection.BeginTransaction(deferred: true);
-            var db = _connection.Handle!;
-            var names = new Names();
-            var rows = ReadTrialRows(db, runId, names);
-            if (rows.Count == 0) return [];
-            var index = new Dictionary<long, int>(rows.Count);
-            for (int i = 0; i < rows.Count; i++) index.Add(rows[i].Id, i);
+            int count = CountTrials(c, runId);
+            using var pause = NoCollection.For(count);
+            phasesRead = ReadChildrenAsync<long>("phases", runId);
+            samplesRead = ReadChildrenAsync<double>("samples", runId);
+            trials = ReadTrialRows(c, runId, count, new Names());
+            phasesRead.Wait();
+            samplesRead.Wait();
+        }
+        var (phaseIds, phases) = phasesRead.Result;
+        var (sampleIds, samples) = samplesRead.Result;
 
-            // When the run is most of the file, one pass over the whole child table in storage order costs a
-            // fraction of an index lookup per row (1.9 million phases: 0.2 s against 0.7 s of SQLite's time); the
-            // rows of other runs that fall in the id range are dropped by the index. A small run in a large file
-            // is looked up through the index.
-            long total = Scalar(db, "SELECT count(*) FROM trials;");
-            bool scan = rows.Count * 2 >= total;
-            long low = rows[0].Id, high = rows[^1].Id;
-            var phases = ReadChildren(db, "phases", scan, runId, low, high, index, names, s => raw.sqlite3_column_int64(s, 2));
-            var samples = ReadChildren(db, "samples", scan, runId, low, high, index, names, s => raw.sqlite3_column_double(s, 2));
+        // The other connections' snapshots may be newer (another process appending): their trials are matched by id.
+        var phaseAt = Positions(phaseIds, trials);
+        var sampleAt = Positions(sampleIds, trials);
+        for (int i = 0; i < trials.Length; i++)
+        {
+            var t = trials[i];
+            var phaseList = (Segment<KeyValuePair<string, long>>)t.Phases;
+            phases.Fill(phaseList, phaseAt is null ? i : phaseAt.GetValueOrDefault(t.Id, -1));
+            samples.Fill((Segment<KeyValuePair<string, double>>)t.Samples, sampleAt is null ? i : sampleAt.GetValueOrDefault(t.Id, -1));
+            // Each trial's phases in time order (ties by name), as every reader expects them.
+            if (!InOrder(phaseList.Span))
+                phaseList.Writable.Sort(static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : string.CompareOrdinal(a.Key, b.Key));
+        }
+        return trials;
 
-            var trials = new TrialRecord[rows.Count];
-            for (int i = 0; i < rows.Count; i++)
+        static bool InOrder(ReadOnlySpan<KeyValuePair<string, long>> list)
+        {
+            for (int i = 1; i < list.Length; i++)
             {
-                var phaseList = phases.Of(i);
-                var sampleList = samples.Of(i);
-                // Each trial's phases in time order (ties by name), as every reader expects them.
-                phaseList.AsSpan().Sort(static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : string.CompareOrdinal(a.Key, b.Key));
-                trials[i] = rows[i] with
-                {
-                    Phases = phaseList.Count == 0 ? Array.Empty<KeyValuePair<string, long>>() : phaseList,
-                    Samples = sampleList.Count == 0 ? Array.Empty<KeyValuePair<string, double>>() : sampleList,
-                };
+                var (a, b) = (list[i - 1], list[i]);
+                if (a.Value > b.Value || (a.Value == b.Value && string.CompareOrdinal(a.Key, b.Key) > 0)) return false;
             }
-            return trials;
+            return true;
+        }
+
+        // Null when the ids are the trials' own, in the same order (the usual case): position i is trial i.
+        static Dictionary<long, int>? Positions(long[] ids, TrialRecord[] trials)
+        {
+            if (ids.Length == trials.Length && (ids.Length == 0 || (ids[0] == trials[0].Id && ids[^1] == trials[^1].Id))) return null;
+            var at = new Dictionary<long, int>(ids.Length);
+            for (int i = 0; i < ids.Length; i++) at[ids[i]] = i;
+            return at;
         }
     }
 
-    /// <summary>The run's trials with their own columns only (no phases or samples yet), in id order.</summary>
-    private static List<TrialRecord> ReadTrialRows(sqlite3 db, string runId, Names names)
+    /// <summary>The rows of one child table for the run's trials, read on a thread of their own with a connection of their own.</summary>
+    private Task<(long[] Ids, Children<T> Rows)> ReadChildrenAsync<T>(string table, string runId) => Task.Factory.StartNew(() =>
+    {
+        using var c = BulkConnection.Open(Path, BusyTimeoutSeconds * 1000);
+        var ids = ReadTrialIds(c, runId);
+        return (ids, ReadChildren<T>(c, table, runId, ids, new Names()));
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private static int CountTrials(BulkConnection c, string runId)
+    {
+        using var stmt = c.Prepare("SELECT count(*) FROM trials WHERE run_id = ?1;");
+        stmt.Bind(1, runId);
+        return stmt.Step() ? (int)stmt.Int64(0) : 0;
+    }
+
+    private static long[] ReadTrialIds(BulkConnection c, string runId)
+    {
+        using var stmt = c.Prepare("SELECT id FROM trials WHERE run_id = ?1 ORDER BY id;");
+        stmt.Bind(1, runId);
+        var ids = new long[CountTrials(c, runId)];
+        int n = 0;
+        while (n < ids.Length && stmt.Step()) ids[n++] = stmt.Int64(0);
+        return ids;
+    }
+
+    /// <summary>The run's trials in id order, each with empty segments for its phases and samples (filled once those are read).</summary>
+    private static TrialRecord[] ReadTrialRows(BulkConnection c, string runId, int count, Names names)
     {
         var parameters = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var started = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        var rows = new List<TrialRecord>();
-        using var stmt = Prepare(db, """
+        // Counted first (the run_id index answers it), so the rows are written once into their final place: growing
+        // an array of rows that hold references copies each through the GC's write barrier.
+        var rows = new TrialRecord[count];
+        int n = 0;
+        using var stmt = c.Prepare("""
             SELECT id, run_id, experiment, runtime, workload, parameters, iteration, warmup, status, error,
                    readiness, readiness_resolution_ns, started_utc, origin_ns
             FROM trials WHERE run_id = ?1 ORDER BY id;
             """);
-        Check(db, raw.sqlite3_bind_text(stmt, 1, runId));
-        while (Step(db, stmt))
+        stmt.Bind(1, runId);
+        while (n < rows.Length && stmt.Step())
         {
             // Parameter sets and start times repeat across trials: each distinct one is parsed once (and shared, read-only).
-            string parametersJson = names.Of(stmt, 5);
+            string parametersJson = names.Of(stmt.Utf8(5));
             if (!parameters.TryGetValue(parametersJson, out var parameterSet))
                 parameters.Add(parametersJson, parameterSet = Codec.ParametersFrom(parametersJson));
-            string startedText = names.Of(stmt, 12);
+            string startedText = names.Of(stmt.Utf8(12));
             if (!started.TryGetValue(startedText, out var startedUtc)) started.Add(startedText, startedUtc = Codec.Timestamp(startedText));
-            rows.Add(new TrialRecord(
-                RunId: names.Of(stmt, 1),
-                Experiment: names.Of(stmt, 2),
-                Runtime: names.Of(stmt, 3),
-                Workload: names.Of(stmt, 4),
+            rows[n++] = new TrialRecord(
+                RunId: names.Of(stmt.Utf8(1)),
+                Experiment: names.Of(stmt.Utf8(2)),
+                Runtime: names.Of(stmt.Utf8(3)),
+                Workload: names.Of(stmt.Utf8(4)),
                 Parameters: parameterSet,
-                Iteration: raw.sqlite3_column_int(stmt, 6),
-                Warmup: raw.sqlite3_column_int64(stmt, 7) != 0,
-                Status: Codec.TrialStatusFrom(names.Of(stmt, 8)),
-                Error: raw.sqlite3_column_type(stmt, 9) == raw.SQLITE_NULL ? null : Encoding.UTF8.GetString(raw.sqlite3_column_blob(stmt, 9)),
-                Readiness: names.Of(stmt, 10),
-                ReadinessResolutionNs: raw.sqlite3_column_int64(stmt, 11),
+                Iteration: (int)stmt.Int64(6),
+                Warmup: stmt.Int64(7) != 0,
+                Status: Codec.TrialStatusFrom(names.Of(stmt.Utf8(8))),
+                Error: stmt.IsNull(9) ? null : Encoding.UTF8.GetString(stmt.Utf8(9)),
+                Readiness: names.Of(stmt.Utf8(10)),
+                ReadinessResolutionNs: stmt.Int64(11),
                 StartedUtc: startedUtc,
-                OriginNs: raw.sqlite3_column_int64(stmt, 13),
-                Phases: [],
-                Samples: [])
-            { Id = raw.sqlite3_column_int64(stmt, 0) });
+                OriginNs: stmt.Int64(13),
+                Phases: new Segment<KeyValuePair<string, long>>(),
+                Samples: new Segment<KeyValuePair<string, double>>())
+            { Id = stmt.Int64(0) };
         }
+        // Rows counted but gone when read cannot happen inside one read transaction; a short array is kept short anyway.
+        if (n < rows.Length) Array.Resize(ref rows, n);
         return rows;
     }
 
     /// <summary>
-    /// Reads (trial id, name, value) rows of the run's trials (<paramref name="index"/>: trial id → position) into one
-    /// array where each trial's rows are a contiguous segment, in the order the query gave them. The rows per trial
-    /// are counted first from the table's index on trial_id (cheap: the index alone answers it), so every row is
-    /// written once into its final place and nothing grows.
+    /// Reads the (trial id, name, value) rows of the trials <paramref name="ids"/> (ascending) into one array where
+    /// each trial's rows are a contiguous segment, in the order the query gave them. The rows per trial are counted
+    /// first from the table's index on trial_id (cheap: the index alone answers it), so every row is written once
+    /// into its final place and nothing grows.
     /// </summary>
-    private static Children<T> ReadChildren<T>(sqlite3 db, string table, bool scan, string runId, long low, long high, Dictionary<long, int> index,
-        Names names, Func<sqlite3_stmt, T> value)
+    private static Children<T> ReadChildren<T>(BulkConnection c, string table, string runId, long[] ids, Names names)
     {
-        var start = new int[index.Count + 1];
-        using (var count = Prepare(db, $"SELECT trial_id, count(*) FROM {table} WHERE trial_id BETWEEN ?1 AND ?2 GROUP BY trial_id;"))
+        var start = new int[ids.Length + 1];
+        if (ids.Length == 0) return new Children<T>([], start);
+        var index = new Dictionary<long, int>(ids.Length);
+        for (int i = 0; i < ids.Length; i++) index.Add(ids[i], i);
+        long low = ids[0], high = ids[^1];
+        using (var count = c.Prepare($"SELECT trial_id, count(*) FROM {table} WHERE trial_id BETWEEN ?1 AND ?2 GROUP BY trial_id;"))
         {
-            Check(db, raw.sqlite3_bind_int64(count, 1, low));
-            Check(db, raw.sqlite3_bind_int64(count, 2, high));
-            while (Step(db, count))
-                if (index.TryGetValue(raw.sqlite3_column_int64(count, 0), out int at)) start[at + 1] = raw.sqlite3_column_int(count, 1);
+            count.Bind(1, low);
+            count.Bind(2, high);
+            while (count.Step())
+                if (index.TryGetValue(count.Int64(0), out int at)) start[at + 1] = (int)count.Int64(1);
         }
-        for (int i = 0; i < index.Count; i++) start[i + 1] += start[i];
+        for (int i = 0; i < ids.Length; i++) start[i + 1] += start[i];
         var all = new KeyValuePair<string, T>[start[^1]];
         var next = start[..^1];
 
+        // When the run is most of the file, one pass over the whole child table in storage order costs a fraction of
+        // an index lookup per row (1.9 million phases: 0.2 s against 0.7 s of SQLite's time); the rows of other runs
+        // that fall in the id range are dropped by the index. A small run in a large file is looked up through the index.
+        bool scan = ids.Length * 2L >= c.Scalar("SELECT count(*) FROM trials;");
         string name = table == "phases" ? "name" : "metric", v = table == "phases" ? "t_ns" : "value";
-        using var stmt = Prepare(db, scan
+        using var stmt = c.Prepare(scan
             ? $"SELECT trial_id, {name}, {v} FROM {table} NOT INDEXED WHERE trial_id BETWEEN ?1 AND ?2;"
             : $"SELECT c.trial_id, c.{name}, c.{v} FROM trials t JOIN {table} c ON c.trial_id = t.id WHERE t.run_id = ?3 ORDER BY t.id, c.rowid;");
         if (scan)
         {
-            Check(db, raw.sqlite3_bind_int64(stmt, 1, low));
-            Check(db, raw.sqlite3_bind_int64(stmt, 2, high));
+            stmt.Bind(1, low);
+            stmt.Bind(2, high);
         }
-        else Check(db, raw.sqlite3_bind_text(stmt, 3, runId));
+        else stmt.Bind(3, runId);
         long current = long.MinValue;
-        int owner = -1;
-        while (Step(db, stmt))
+        int owner = -1, rank = 0;
+        // Trials of one experiment name their rows alike and in the same order: the k-th row's name is first compared
+        // with the k-th name of the trial before, and only looked up when it differs.
+        var byRank = new (byte[] Bytes, string Text)[64];
+        while (stmt.Step())
         {
-            long trialId = raw.sqlite3_column_int64(stmt, 0);
+            long trialId = stmt.Int64(0);
             if (trialId != current)
             {
                 current = trialId;
                 owner = index.GetValueOrDefault(trialId, -1);
+                rank = 0;
             }
             if (owner < 0) continue; // another run's trial within the id range
+            var bytes = stmt.Utf8(1);
+            string rowName;
+            if (rank < byRank.Length)
+            {
+                ref var seen = ref byRank[rank];
+                if (seen.Bytes is null || !bytes.SequenceEqual(seen.Bytes)) seen = (bytes.ToArray(), names.Of(bytes));
+                rowName = seen.Text;
+            }
+            else rowName = names.Of(bytes);
+            rank++;
             // A row appended after the count (another process writing) has no place: the read transaction prevents it.
-            all[next[owner]++] = new KeyValuePair<string, T>(names.Of(stmt, 1), value(stmt));
+            all[next[owner]++] = new KeyValuePair<string, T>(rowName, typeof(T) == typeof(long) ? (T)(object)stmt.Int64(2) : (T)(object)stmt.Double(2));
         }
         return new Children<T>(all, start);
     }
@@ -144,34 +208,35 @@ public sealed partial class SqliteResultStore
     /// <summary>Rows grouped by trial position: one array, trial i's rows at [start[i], start[i + 1]).</summary>
     private sealed class Children<T>(KeyValuePair<string, T>[] all, int[] start)
     {
-        public ArraySegment<KeyValuePair<string, T>> Of(int trial) => new(all, start[trial], start[trial + 1] - start[trial]);
+        /// <summary>Points <paramref name="segment"/> at the rows of the trial at <paramref name="trial"/> (none when negative).</summary>
+        public void Fill(Segment<KeyValuePair<string, T>> segment, int trial)
+        {
+            if (trial >= 0 && trial + 1 < start.Length) segment.Fill(all, start[trial], start[trial + 1] - start[trial]);
+        }
     }
 
-    private static sqlite3_stmt Prepare(sqlite3 db, string sql)
+    /// <summary>A trial's phases or samples: its segment of the run's one array of them, set once all are read.</summary>
+    private sealed class Segment<T> : ISpanList<T>
     {
-        Check(db, raw.sqlite3_prepare_v2(db, sql, out var stmt));
-        return stmt;
-    }
+        private T[] _all = [];
+        private int _offset, _count;
 
-    private static long Scalar(sqlite3 db, string sql)
-    {
-        using var stmt = Prepare(db, sql);
-        return Step(db, stmt) ? raw.sqlite3_column_int64(stmt, 0) : 0;
-    }
+        public void Fill(T[] all, int offset, int count) => (_all, _offset, _count) = (all, offset, count);
 
-    private static bool Step(sqlite3 db, sqlite3_stmt stmt)
-    {
-        int rc = raw.sqlite3_step(stmt);
-        if (rc == raw.SQLITE_ROW) return true;
-        if (rc == raw.SQLITE_DONE) return false;
-        Check(db, rc);
-        return false;
-    }
+        public ReadOnlySpan<T> Span => new(_all, _offset, _count);
 
-    private static void Check(sqlite3 db, int rc)
-    {
-        if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
-            throw new Microsoft.Data.Sqlite.SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'.", rc);
+        public Span<T> Writable => new(_all, _offset, _count);
+
+        public int Count => _count;
+
+        public T this[int index] => (uint)index < (uint)_count ? _all[_offset + index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            for (int i = 0; i < _count; i++) yield return _all[_offset + i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>
@@ -184,9 +249,8 @@ public sealed partial class SqliteResultStore
         private readonly Dictionary<int, List<(byte[] Bytes, string Text)>> _byHash = [];
         private int _count;
 
-        public string Of(sqlite3_stmt stmt, int column)
+        public string Of(ReadOnlySpan<byte> bytes)
         {
-            var bytes = raw.sqlite3_column_blob(stmt, column);
             var h = new HashCode();
             h.AddBytes(bytes);
             int hash = h.ToHashCode();

@@ -82,6 +82,38 @@ public sealed class SqliteResultStoreTests
     }
 
     [Fact]
+    public void Trials_RunOfManyTrials_EachGetsItsOwnPhasesAndSamplesAndCollectionResumes()
+    {
+        // Above 10,000 trials the read holds collections off while it allocates, and reads the child tables in one
+        // pass each on threads of their own; a second, small run in the same file is read through the index.
+        using var dir = new TempDirectory();
+        using var store = SqliteResultStore.Open(dir.File("results.db"));
+        store.BeginRun(Run("aaaa0000"), new Dictionary<string, string>());
+        store.BeginRun(Run("bbbb0000"), new Dictionary<string, string>());
+        const int N = 12_000;
+        for (int i = 0; i < N; i++)
+        {
+            store.AppendTrial(Trial("aaaa0000", iteration: i, phases: [Phase("ready", 1000 + i), Phase("spawn", 0)], samples: [Sample("v", i), Sample("w", -i)]));
+            if (i % 4000 == 0) store.AppendTrial(Trial("bbbb0000", iteration: i, phases: [Phase("spawn", 0)], samples: [Sample("b", i)]));
+        }
+
+        var read = store.Trials("aaaa0000");
+
+        Assert.NotEqual(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+        Assert.Equal(N, read.Count);
+        for (int i = 0; i < N; i++)
+        {
+            var t = read[i];
+            Assert.Equal(i, t.Iteration);
+            Assert.Equal([new KeyValuePair<string, long>("spawn", 0), new("ready", 1000 + i)], t.Phases);
+            Assert.Equal([new KeyValuePair<string, double>("v", i), new("w", -i)], t.Samples);
+            Assert.Equal(i, t.Sample("v"));
+            Assert.Equal(2, t.PhaseSpan.Length);
+        }
+        Assert.Equal([0, 4000, 8000], store.Trials("bbbb0000").Select(t => (int)t.Sample("b")!.Value));
+    }
+
+    [Fact]
     public void AppendTrial_BeforeFinishRun_VisibleToSecondInstance()
     {
         using var dir = new TempDirectory();

@@ -40,8 +40,8 @@ public static class ImagePullAnalysis
             {
                 var measured = g.Where(t => !t.Warmup).ToList();
                 var ok = measured.Where(t => t.Status == TrialStatus.Ok && t.Sample(ImagePullExperiment.PullMetric) is not null).ToList();
-                Summary? Ms(string metric) => Summary.Of([.. ok.Select(t => t.Sample(metric)).OfType<double>()])?.Scale(1e-6);
-                var bytes = ok.Select(t => t.Sample(ImagePullExperiment.ImageMetric)).OfType<double>().ToList();
+                Summary? Ms(string metric) => Summary.Of(ok.Values(metric))?.Scale(1e-6);
+                var bytes = ok.Values(ImagePullExperiment.ImageMetric);
                 return new ImagePullResult(g.Key.Runtime, g.Key.Layers, g.Key.Padding, g.Key.Mode, g.Key.Compression, g.Key.Security,
                     Ms(ImagePullExperiment.PullMetric), Ms(ImagePullExperiment.ManifestMetric), Ms("verify_signature_ns"),
                     Ms("fetch_ns"), Ms("verify_ns"), Ms("decrypt_ns"), Ms("decompress_ns"), Ms("unpack_ns"),

@@ -82,7 +82,7 @@ public static partial class RunAnalysis
                             case WarmExperiment.OverheadHistogram: overhead = Merge(overhead, decoded); break;
                         }
                     }
-                double? Mean(string metric) => ok.Select(t => t.Sample(metric)).OfType<double>().ToList() is { Count: > 0 } v ? v.Average() : null;
+                double? Mean(string metric) => ok.Values(metric) is { Count: > 0 } v ? v.Average() : null;
                 long Sum(string metric) => (long)ok.Sum(t => t.Sample(metric) ?? 0);
                 double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
                 return new WarmResult(g.Runtime, g.Workload, g.Mode,
@@ -90,9 +90,9 @@ public static partial class RunAnalysis
                     g.Mode == "closed" && g.Point.Length > 0 ? (int)Number(g.Point) : null,
                     ok.Count, Mean(WarmExperiment.AchievedRateMetric),
                     LatencyPercentiles.Of(corrected), LatencyPercentiles.Of(uncorrected), LatencyPercentiles.Of(ttfb),
-                    Summary.Of([.. ok.Select(t => t.Sample("corrected_p99_ns")).OfType<double>()])?.Scale(1e-6),
+                    Summary.Of(ok.Values("corrected_p99_ns"))?.Scale(1e-6),
                     Sum("completed"), Sum("errors"), Sum("late"), Sum("dropped"),
-                    ok.Select(t => t.Sample(BootExperiment.RssPeakMetric)).OfType<double>().ToList() is { Count: > 0 } rss ? rss.Max() / (1 << 20) : null,
+                    ok.Values(BootExperiment.RssPeakMetric) is { Count: > 0 } rss ? rss.Max() / (1 << 20) : null,
                     Mean("cpu_cores"),
                     measured.Count - ok.Count, g.Warmups,
                     [.. measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3)])

@@ -81,7 +81,7 @@ public static partial class RunAnalysis
                 }));
                 var errors = measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3).ToList();
                 return new RuntimeResult("coldstart", g.Key.Runtime, g.Key.Workload,
-                    Summary.Of([.. ok.Select(t => t.Sample(ColdStartExperiment.Metric)!.Value)])?.Scale(1e-6),
+                    Summary.Of(ok.Values(ColdStartExperiment.Metric))?.Scale(1e-6),
                     measured.Count - ok.Count, g.Count(t => t.Warmup), readiness, errors) { Via = g.Key.Via };
             })];
 
@@ -93,7 +93,7 @@ public static partial class RunAnalysis
             {
                 var measured = g.Where(t => !t.Warmup).ToList();
                 var ok = measured.Where(t => t.Status == TrialStatus.Ok && t.Sample(BootExperiment.RunMetric) is not null).ToList();
-                Summary? Of(string metric, double scale) => Summary.Of([.. ok.Select(t => t.Sample(metric)).OfType<double>()])?.Scale(scale);
+                Summary? Of(string metric, double scale) => Summary.Of(ok.Values(metric))?.Scale(scale);
                 const double MiB = 1.0 / (1 << 20);
                 return new BootResult(g.Key.Runtime, g.Key.Workload,
                     Of(BootExperiment.RunMetric, 1e-6), Of(BootExperiment.BootMetric, 1e-6), Of(BootExperiment.VmmMetric, 1e-6),
@@ -125,16 +125,16 @@ public static partial class RunAnalysis
         var offsets = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         foreach (var t in trials)
         {
-            foreach (var p in t.Phases)
+            foreach (var p in t.PhaseSpan)
             {
-                if (!offsets.TryGetValue(p.Key, out var list)) offsets.Add(p.Key, list = []);
+                if (!offsets.TryGetValue(p.Key, out var list)) offsets.Add(p.Key, list = new List<double>(trials.Count)); // most trials have most phases: no regrowth
                 list.Add(p.Value / 1e6);
             }
         }
         var names = offsets.Keys.Select(n => (Name: n, Median: Median(offsets[n]))).OrderBy(n => n.Median).ThenBy(n => CanonicalRank(n.Name)).ToList();
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < names.Count; i++) position.Add(names[i].Name, i);
-        var steps = names.Select(_ => new List<double>()).ToArray();
+        var steps = names.Select(_ => new List<double>(trials.Count)).ToArray();
         var at = new long[names.Count];
         var has = new bool[names.Count];
         foreach (var t in trials)
@@ -144,7 +144,7 @@ public static partial class RunAnalysis
             // order of the names: the expected name is compared first (equal references compare at once), and
             // only a phase out of that order is looked up by hashing.
             int expected = 0;
-            foreach (var p in t.Phases)
+            foreach (var p in t.PhaseSpan)
             {
                 int i = expected < names.Count && names[expected].Name == p.Key ? expected : position[p.Key];
                 expected = i + 1;

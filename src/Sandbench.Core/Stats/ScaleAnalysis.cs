@@ -133,7 +133,7 @@ public static class ScaleAnalysis
     private static Footprint FootprintOf(TrialRecord trial, IReadOnlyList<TrialRecord> members, string source)
     {
         var read = members.Where(m => !m.Warmup && m.Sample(ScaleExperiment.RssMetric) is not null).ToList();
-        var processes = read.Select(m => m.Sample(ScaleExperiment.ProcessesMetric)).OfType<double>().ToList();
+        var processes = read.Values(ScaleExperiment.ProcessesMetric);
         return new Footprint(trial.Runtime, trial.Workload, source, read.Count,
             Of(read, ScaleExperiment.RssMetric, MiB), Of(read, ScaleExperiment.PssMetric, MiB),
             trial.Sample(FleetTrial.MemDropPerSandboxMetric) * MiB,
@@ -149,7 +149,7 @@ public static class ScaleAnalysis
             .ToDictionary(g => g.Key, g => g.ToList());
 
     private static Summary? Of(IReadOnlyList<TrialRecord> trials, string metric, double scale) =>
-        Summary.Of([.. trials.Select(t => t.Sample(metric)).OfType<double>()])?.Scale(scale);
+        Summary.Of(trials.Values(metric))?.Scale(scale);
 
     /// <summary>
     /// Mean all-core CPU busy and the largest load average the host showed while the trials ran: the readings from their

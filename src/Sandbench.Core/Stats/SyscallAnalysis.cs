@@ -43,7 +43,7 @@ public static class SyscallAnalysis
                     .Distinct().ToList();
                 string? baseline = runtimes.Contains(Native) ? Native : null;
                 Summary? Ns(string runtime, string op) =>
-                    Summary.Of([.. ok.Where(t => t.Runtime == runtime).Select(t => t.Sample(SyscallExperiment.MetricPrefix + op)).OfType<double>()]);
+                    Summary.Of(ok.Where(t => t.Runtime == runtime).Values(SyscallExperiment.MetricPrefix + op));
                 var rows = ops.Select(op =>
                 {
                     double? native = baseline is null ? null : Ns(baseline, op)?.P50;
