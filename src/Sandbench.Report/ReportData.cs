@@ -65,6 +65,7 @@ public sealed class RunData
     {
         Info = info;
         Trials = trials;
+        _byExperiment = trials.GroupBy(t => t.Experiment).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         Environment = environment;
         Host = host;
         // Independent analyses of the same read-only trials: on as many cores as there are (a run can hold 100,000s of trials).
@@ -72,25 +73,38 @@ public sealed class RunData
         IReadOnlyList<PhaseBreakdown> coldStartPhases = [], bootPhases = [];
         IReadOnlyList<BootResult> boot = [];
         IReadOnlyList<WarmResult> warm = [];
+        IReadOnlyList<EventingResult> eventing = [];
+        IReadOnlyList<FlowResult> flow = [];
+        IReadOnlyList<SyscallTable> syscall = [];
+        IReadOnlyList<ImagePullResult> imagePull = [];
+        IReadOnlyList<ScaleStep> scale = [];
+        IReadOnlyList<Footprint> footprints = [];
+        IReadOnlyList<DensityResult> density = [];
         Parallel.Invoke(
             () => coldStart = RunAnalysis.ColdStart(trials),
             () => coldStartPhases = RunAnalysis.PhaseBreakdowns(trials),
             () => boot = RunAnalysis.Boot(trials),
             () => bootPhases = RunAnalysis.PhaseBreakdowns(trials, "boot"),
-            () => warm = RunAnalysis.Warm(trials, histograms));
+            () => warm = RunAnalysis.Warm(trials, histograms),
+            () => eventing = Sandbench.Core.Stats.Eventing.Of(trials),
+            () => flow = FlowAnalysis.Of(trials),
+            () => syscall = SyscallAnalysis.Of(trials),
+            () => imagePull = ImagePullAnalysis.Of(trials),
+            () => scale = ScaleAnalysis.Scale(trials, host),
+            () => footprints = ScaleAnalysis.Footprints(trials),
+            () => density = ScaleAnalysis.Density(trials, host));
         (ColdStart, ColdStartPhases, Boot, BootPhases, Warm) = (coldStart, coldStartPhases, boot, bootPhases, warm);
-        Eventing = Sandbench.Core.Stats.Eventing.Of(trials);
-        Flow = FlowAnalysis.Of(trials);
-        Syscall = SyscallAnalysis.Of(trials);
-        ImagePull = ImagePullAnalysis.Of(trials);
-        Scale = ScaleAnalysis.Scale(trials, host);
-        Footprints = ScaleAnalysis.Footprints(trials);
-        Density = ScaleAnalysis.Density(trials, host);
+        (Eventing, Flow, Syscall, ImagePull, Scale, Footprints, Density) = (eventing, flow, syscall, imagePull, scale, footprints, density);
         HostStats = RunAnalysis.Host(host);
     }
 
+    private readonly Dictionary<string, TrialRecord[]> _byExperiment;
+
     public RunInfo Info { get; }
     public IReadOnlyList<TrialRecord> Trials { get; }
+
+    /// <summary>The run's trials of one experiment, in id order: a figure looks at its own, not at all of a run's 100,000s.</summary>
+    public IReadOnlyList<TrialRecord> TrialsOf(string experiment) => _byExperiment.GetValueOrDefault(experiment, []);
     public IReadOnlyDictionary<string, string> Environment { get; }
     public IReadOnlyList<HostMetric> Host { get; }
     public IReadOnlyList<RuntimeResult> ColdStart { get; }

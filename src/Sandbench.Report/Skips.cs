@@ -8,7 +8,7 @@ internal static class Skips
     /// <summary>No successful measured trial of <paramref name="experiment"/>: say whether there were none, or all failed.</summary>
     public static string NoTrials(ReportData data, string experiment, string hint)
     {
-        var trials = data.Runs.SelectMany(r => r.Trials).Where(t => t.Experiment == experiment).ToList();
+        var trials = data.Runs.SelectMany(r => r.TrialsOf(experiment)).ToList();
         if (trials.Count == 0) return $"no {experiment} trials in {Runs(data)} ({hint})";
         int measured = trials.Count(t => !t.Warmup);
         int failed = trials.Count(t => !t.Warmup && t.Status != TrialStatus.Ok);

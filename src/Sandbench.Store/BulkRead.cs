@@ -84,6 +84,16 @@ internal sealed unsafe class BulkStatement(BulkConnection connection, sqlite3_st
 
     public bool IsNull(int column) => Native.ColumnType(_p, column) == raw.SQLITE_NULL;
 
+    /// <summary>SQLite's storage class of the column's value (SQLITE_INTEGER, _FLOAT, _TEXT, _BLOB, _NULL).</summary>
+    public int Type(int column) => Native.ColumnType(_p, column);
+
+    /// <summary>The column's bytes, valid until the next step.</summary>
+    public ReadOnlySpan<byte> Blob(int column)
+    {
+        byte* blob = Native.ColumnBlob(_p, column);
+        return blob is null ? [] : new ReadOnlySpan<byte>(blob, Native.ColumnBytes(_p, column));
+    }
+
     /// <summary>The column's text as UTF-8, valid until the next step.</summary>
     public ReadOnlySpan<byte> Utf8(int column)
     {
@@ -115,6 +125,9 @@ internal sealed unsafe class BulkStatement(BulkConnection connection, sqlite3_st
 
         public static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, byte*> ColumnText =
             (delegate* unmanaged[SuppressGCTransition]<nint, int, byte*>)Export("sqlite3_column_text");
+
+        public static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, byte*> ColumnBlob =
+            (delegate* unmanaged[SuppressGCTransition]<nint, int, byte*>)Export("sqlite3_column_blob");
 
         public static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> ColumnBytes =
             (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)Export("sqlite3_column_bytes");

@@ -99,6 +99,9 @@ public sealed partial class SqliteResultStore
         // an array of rows that hold references copies each through the GC's write barrier.
         var rows = new TrialRecord[count];
         int n = 0;
+        string? lastJson = null, lastStarted = null;
+        IReadOnlyDictionary<string, string> parameterSet = new Dictionary<string, string>();
+        DateTimeOffset startedUtc = default;
         using var stmt = c.Prepare("""
             SELECT id, run_id, experiment, runtime, workload, parameters, iteration, warmup, status, error,
                    readiness, readiness_resolution_ns, started_utc, origin_ns
@@ -108,22 +111,31 @@ public sealed partial class SqliteResultStore
         while (n < rows.Length && stmt.Step())
         {
             // Parameter sets and start times repeat across trials: each distinct one is parsed once (and shared, read-only).
-            string parametersJson = names.Of(stmt.Utf8(5));
-            if (!parameters.TryGetValue(parametersJson, out var parameterSet))
-                parameters.Add(parametersJson, parameterSet = Codec.ParametersFrom(parametersJson));
-            string startedText = names.Of(stmt.Utf8(12));
-            if (!started.TryGetValue(startedText, out var startedUtc)) started.Add(startedText, startedUtc = Codec.Timestamp(startedText));
+            // The row before usually has the very same texts (the same string from Names): then nothing is looked up.
+            string parametersJson = names.Of(stmt.Utf8(5), 5);
+            if (!ReferenceEquals(parametersJson, lastJson))
+            {
+                lastJson = parametersJson;
+                if (!parameters.TryGetValue(parametersJson, out var found)) parameters.Add(parametersJson, found = Codec.ParametersFrom(parametersJson));
+                parameterSet = found;
+            }
+            string startedText = names.Of(stmt.Utf8(12), 12);
+            if (!ReferenceEquals(startedText, lastStarted))
+            {
+                lastStarted = startedText;
+                if (!started.TryGetValue(startedText, out startedUtc)) started.Add(startedText, startedUtc = Codec.Timestamp(startedText));
+            }
             rows[n++] = new TrialRecord(
-                RunId: names.Of(stmt.Utf8(1)),
-                Experiment: names.Of(stmt.Utf8(2)),
-                Runtime: names.Of(stmt.Utf8(3)),
-                Workload: names.Of(stmt.Utf8(4)),
+                RunId: names.Of(stmt.Utf8(1), 1),
+                Experiment: names.Of(stmt.Utf8(2), 2),
+                Runtime: names.Of(stmt.Utf8(3), 3),
+                Workload: names.Of(stmt.Utf8(4), 4),
                 Parameters: parameterSet,
                 Iteration: (int)stmt.Int64(6),
                 Warmup: stmt.Int64(7) != 0,
-                Status: Codec.TrialStatusFrom(names.Of(stmt.Utf8(8))),
+                Status: Codec.TrialStatusFrom(names.Of(stmt.Utf8(8), 8)),
                 Error: stmt.IsNull(9) ? null : Encoding.UTF8.GetString(stmt.Utf8(9)),
-                Readiness: names.Of(stmt.Utf8(10)),
+                Readiness: names.Of(stmt.Utf8(10), 10),
                 ReadinessResolutionNs: stmt.Int64(11),
                 StartedUtc: startedUtc,
                 OriginNs: stmt.Int64(13),
@@ -176,9 +188,6 @@ public sealed partial class SqliteResultStore
         else stmt.Bind(3, runId);
         long current = long.MinValue;
         int owner = -1, rank = 0;
-        // Trials of one experiment name their rows alike and in the same order: the k-th row's name is first compared
-        // with the k-th name of the trial before, and only looked up when it differs.
-        var byRank = new (byte[] Bytes, string Text)[64];
         while (stmt.Step())
         {
             long trialId = stmt.Int64(0);
@@ -189,16 +198,9 @@ public sealed partial class SqliteResultStore
                 rank = 0;
             }
             if (owner < 0) continue; // another run's trial within the id range
-            var bytes = stmt.Utf8(1);
-            string rowName;
-            if (rank < byRank.Length)
-            {
-                ref var seen = ref byRank[rank];
-                if (seen.Bytes is null || !bytes.SequenceEqual(seen.Bytes)) seen = (bytes.ToArray(), names.Of(bytes));
-                rowName = seen.Text;
-            }
-            else rowName = names.Of(bytes);
-            rank++;
+            // Trials of one experiment name their rows alike and in the same order: a row's name is first compared
+            // with that of the row at the same rank in the trial before.
+            string rowName = names.Of(stmt.Utf8(1), rank++);
             // A row appended after the count (another process writing) has no place: the read transaction prevents it.
             all[next[owner]++] = new KeyValuePair<string, T>(rowName, typeof(T) == typeof(long) ? (T)(object)stmt.Int64(2) : (T)(object)stmt.Double(2));
         }
@@ -241,15 +243,26 @@ public sealed partial class SqliteResultStore
 
     /// <summary>
     /// The texts of a read, each decoded once: a column's UTF-8 bytes are compared with those seen before and the
-    /// string made then is returned. Beyond <see cref="Max"/> distinct texts, new ones are decoded as they come.
+    /// string made then is returned. A slot (a column, or a row's rank within its trial) remembers its last text, which
+    /// the next one usually repeats, so most texts cost one comparison. Beyond <see cref="Max"/> distinct texts, new
+    /// ones are decoded as they come.
     /// </summary>
     private sealed class Names
     {
         private const int Max = 4096;
         private readonly Dictionary<int, List<(byte[] Bytes, string Text)>> _byHash = [];
+        private readonly (byte[]? Bytes, string Text)[] _last = new (byte[]?, string)[64];
         private int _count;
 
-        public string Of(ReadOnlySpan<byte> bytes)
+        public string Of(ReadOnlySpan<byte> bytes, int slot)
+        {
+            if ((uint)slot >= (uint)_last.Length) return Of(bytes);
+            ref var last = ref _last[slot];
+            if (last.Bytes is null || !bytes.SequenceEqual(last.Bytes)) last = (bytes.ToArray(), Of(bytes));
+            return last.Text;
+        }
+
+        private string Of(ReadOnlySpan<byte> bytes)
         {
             var h = new HashCode();
             h.AddBytes(bytes);

@@ -28,21 +28,22 @@ internal static class ExportCommand
                 ? [.. wanted.Select(w => store.FindRun(w)?.Id ?? throw new SandbenchException($"no run '{w}' in {path} (see 'sandbench runs')"))]
                 : store.ListRuns().Select(x => x.Id).ToList();
             if (ids.Count == 0) throw new SandbenchException($"{path} holds no runs yet");
-            var tables = store.Export(ids);
+            // Streamed table by table, row by row: a run of millions of rows is never held in memory.
             if (fmt == "csv")
             {
-                foreach (var file in SqliteResultStore.WriteCsv(tables, outPath!)) Console.Error.WriteLine($"wrote {file}");
-            }
-            else if (outPath is null)
-            {
-                using var stdout = Console.OpenStandardOutput();
-                SqliteResultStore.WriteJson(tables, stdout);
+                using var csv = new CsvExportSink(outPath!);
+                store.Export(ids, csv);
+                foreach (var file in csv.Written) Console.Error.WriteLine($"wrote {file}");
             }
             else
             {
-                using var file = File.Create(outPath);
-                SqliteResultStore.WriteJson(tables, file);
-                Console.Error.WriteLine($"wrote {outPath}");
+                using var stream = outPath is null ? Console.OpenStandardOutput() : File.Create(outPath);
+                using (var json = new JsonExportSink(stream))
+                {
+                    store.Export(ids, json);
+                    json.Complete();
+                }
+                if (outPath is not null) Console.Error.WriteLine($"wrote {outPath}");
             }
             return 0;
         });

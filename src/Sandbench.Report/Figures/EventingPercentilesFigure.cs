@@ -56,7 +56,7 @@ internal sealed class EventingPercentilesFigure : IFigure
 internal static class EventingTrials
 {
     public static IReadOnlyList<TrialRecord> Of(RunData run) =>
-        [.. run.Trials.Where(t => t.Experiment == Eventing.Experiment && !t.Warmup)];
+        [.. run.TrialsOf(Eventing.Experiment).Where(t => !t.Warmup)];
 
     public static string Label(ReportData data, RunData run, TrialRecord t) =>
         data.Label(run, t.Parameters.GetValueOrDefault("label") is { Length: > 0 } l ? l : "sink");

@@ -22,7 +22,7 @@ internal sealed class FlowNormalizedFigure : IFigure
         var flows = data.Runs.SelectMany(r => r.Flow.Select(f => (Run: r, Flow: f))).ToList();
         if (!flows.Any(x => x.Flow.Rows.Any(r => r.WarmMs is not null)))
         {
-            bool anyOk = data.Runs.Any(r => r.Trials.Any(t => t.Experiment == FlowAnalysis.Experiment && !t.Warmup && t.Status == TrialStatus.Ok));
+            bool anyOk = data.Runs.Any(r => r.TrialsOf(FlowAnalysis.Experiment).Any(t => !t.Warmup && t.Status == TrialStatus.Ok));
             return FigureResult.Skip(anyOk
                 ? $"the flow trials of {Skips.Runs(data)} stored no warm latency ({FlowMetrics.WarmMetric}:FUNCTION samples)"
                 : Skips.NoTrials(data, FlowAnalysis.Experiment, Hint));

@@ -14,7 +14,7 @@ internal sealed class FootprintFigure : IFigure
         var rows = data.Runs.SelectMany(r => r.Footprints.Select(f => (Label: $"{data.Label(r, f.Runtime)}\n{f.Source}, {f.Sandboxes} read", f))).ToList();
         if (rows.Count == 0)
         {
-            return FigureResult.Skip(data.Runs.Any(r => r.Trials.Any(t => t.Experiment is "scale" or "density"))
+            return FigureResult.Skip(data.Runs.Any(r => r.TrialsOf("scale").Count + r.TrialsOf("density").Count > 0)
                 ? $"no scale step or density run of {Skips.Runs(data)} has a memory reading of its sandboxes"
                 : $"no scale or density trials in {Skips.Runs(data)} (plans/scale.yaml or plans/density.yaml measure it)");
         }

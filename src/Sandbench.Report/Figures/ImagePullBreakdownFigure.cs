@@ -39,7 +39,7 @@ internal sealed class ImagePullBreakdownFigure : IFigure
         var rows = results.Where(x => x.Pull.Pull is not null && Steps.Any(s => s.Of(x.Pull) is not null)).ToList();
         if (rows.Count == 0)
         {
-            bool anyOk = data.Runs.Any(r => r.Trials.Any(t => t.Experiment == Experiment && !t.Warmup && t.Status == TrialStatus.Ok));
+            bool anyOk = data.Runs.Any(r => r.TrialsOf(Experiment).Any(t => !t.Warmup && t.Status == TrialStatus.Ok));
             return FigureResult.Skip(anyOk
                 ? $"the imagepull trials of {Skips.Runs(data)} stored no pull and step times ({ImagePullExperiment.PullMetric}, fetch_ns ... samples)"
                 : Skips.NoTrials(data, Experiment, Hint));

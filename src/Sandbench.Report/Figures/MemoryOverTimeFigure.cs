@@ -19,7 +19,7 @@ internal sealed class MemoryOverTimeFigure : IFigure
         var lines = new List<(string Label, TrialRecord Trial, List<(double Ms, double? Rss, double? Pss)> Points)>();
         foreach (var run in data.Runs)
         {
-            foreach (var g in run.Trials.Where(t => t.Experiment == "boot" && !t.Warmup && t.Status == TrialStatus.Ok && t.Sample(BootExperiment.RssPeakMetric) is not null)
+            foreach (var g in run.TrialsOf("boot").Where(t => !t.Warmup && t.Status == TrialStatus.Ok && t.Sample(BootExperiment.RssPeakMetric) is not null)
                 .GroupBy(t => t.Runtime))
             {
                 if (lines.Count == MaxLines) break;
@@ -37,7 +37,7 @@ internal sealed class MemoryOverTimeFigure : IFigure
         }
         if (lines.Count == 0)
         {
-            return FigureResult.Skip(data.Runs.Any(r => r.Trials.Any(t => t.Experiment == "boot"))
+            return FigureResult.Skip(data.Runs.Any(r => r.TrialsOf("boot").Count > 0)
                 ? $"no boot trial of {Skips.Runs(data)} has memory readings in the resources table"
                 : Skips.NoTrials(data, "boot", "plans/boot.yaml or 'sandbench boot' samples memory over time"));
         }

@@ -22,13 +22,13 @@ internal sealed class ScaleTimelineFigure : IFigure
     public FigureResult Build(ReportData data)
     {
         // The largest step that did not break, in the first run and runtime that has one (the seed's "highest concurrency level").
-        var pick = data.Runs.SelectMany(r => r.Trials.Where(t => t.Experiment == FleetSpec.Scale && !t.Warmup && t.Parameters.GetValueOrDefault("broke") != "yes")
+        var pick = data.Runs.SelectMany(r => r.TrialsOf(FleetSpec.Scale).Where(t => !t.Warmup && t.Parameters.GetValueOrDefault("broke") != "yes")
                 .Select(t => (Run: r, Step: t)))
             .OrderByDescending(x => x.Step.Sample(ScaleExperiment.TargetMetric) ?? 0).ThenBy(x => x.Step.Id)
             .FirstOrDefault();
         if (pick.Step is null) return FigureResult.Skip(Skips.NoTrials(data, "scale", "'sandbench run plans/scale.yaml' measures it"));
         string id = pick.Step.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var members = pick.Run.Trials.Where(t => t.Experiment == ScaleExperiment.MemberExperiment && t.Parameters.GetValueOrDefault("step") == id).ToList();
+        var members = pick.Run.TrialsOf(ScaleExperiment.MemberExperiment).Where(t => t.Parameters.GetValueOrDefault("step") == id).ToList();
         // Where each sandbox sits on the step's time line: its first byte from the step's start, minus its own spawn → first byte.
         var rows = members.Select(m => (Member: m, Offset: m.Sample(ScaleExperiment.FirstByteMetric) - m.Sample(ColdStartExperiment.Metric)))
             .Where(x => x.Offset is not null).OrderBy(x => x.Offset).Take(MaxRows).ToList();

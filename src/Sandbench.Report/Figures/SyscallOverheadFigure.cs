@@ -28,7 +28,7 @@ internal sealed class SyscallOverheadFigure : IFigure
         var tables = data.Runs.SelectMany(r => r.Syscall.Select(t => (Run: r, Table: t))).ToList();
         if (!tables.Any(x => x.Table.Rows.Any(r => r.Cells.Any(c => c.Ns is not null))))
         {
-            bool anyOk = data.Runs.Any(r => r.Trials.Any(t => t.Experiment == Experiment && !t.Warmup && t.Status == TrialStatus.Ok));
+            bool anyOk = data.Runs.Any(r => r.TrialsOf(Experiment).Any(t => !t.Warmup && t.Status == TrialStatus.Ok));
             return FigureResult.Skip(anyOk
                 ? $"the syscall trials of {Skips.Runs(data)} stored no time per operation ({SyscallExperiment.MetricPrefix}OP samples)"
                 : Skips.NoTrials(data, Experiment, Hint));

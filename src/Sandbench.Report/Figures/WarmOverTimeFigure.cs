@@ -16,7 +16,7 @@ internal sealed class WarmOverTimeFigure : IFigure
         var lines = new List<(string Label, TrialRecord Trial, IReadOnlyList<LoadSecond> Seconds)>();
         foreach (var run in data.Runs)
         {
-            var trials = RunAnalysis.WarmTrials(run.Trials);
+            var trials = RunAnalysis.WarmTrials(run.TrialsOf("warm"));
             for (int i = 0; i < run.Warm.Count && lines.Count < WarmRows.MaxLines; i++)
             {
                 // The trial with the median corrected p99 stands for its row (the lower middle one when n is even).

@@ -20,8 +20,8 @@ internal sealed class WarmPercentilesFigure : IFigure
         var lines = new List<(string Label, LongHistogram Corrected, LongHistogram? Uncorrected, WarmResult Row)>();
         foreach (var run in data.Runs)
         {
-            var corrected = RunAnalysis.WarmHistograms(run.Trials, data.Histograms, WarmExperiment.CorrectedHistogram);
-            var uncorrected = RunAnalysis.WarmHistograms(run.Trials, data.Histograms, WarmExperiment.UncorrectedHistogram);
+            var corrected = RunAnalysis.WarmHistograms(run.TrialsOf("warm"), data.Histograms, WarmExperiment.CorrectedHistogram);
+            var uncorrected = RunAnalysis.WarmHistograms(run.TrialsOf("warm"), data.Histograms, WarmExperiment.UncorrectedHistogram);
             for (int i = 0; i < run.Warm.Count && lines.Count < WarmRows.MaxLines; i++)
                 if (corrected[i] is { TotalCount: > 0 } h) lines.Add((WarmRows.Label(data, run, run.Warm[i]), h, uncorrected[i], run.Warm[i]));
         }
