@@ -202,7 +202,10 @@ public sealed partial class SqliteResultStore
             // with that of the row at the same rank in the trial before.
             string rowName = names.Of(stmt.Utf8(1), rank++);
             // A row appended after the count (another process writing) has no place: the read transaction prevents it.
-            all[next[owner]++] = new KeyValuePair<string, T>(rowName, typeof(T) == typeof(long) ? (T)(object)stmt.Int64(2) : (T)(object)stmt.Double(2));
+            // T is long (phases) or double (samples); BitCast never boxes, whichever code the JIT made.
+            all[next[owner]++] = new KeyValuePair<string, T>(rowName, typeof(T) == typeof(long)
+                ? System.Runtime.CompilerServices.Unsafe.BitCast<long, T>(stmt.Int64(2))
+                : System.Runtime.CompilerServices.Unsafe.BitCast<double, T>(stmt.Double(2)));
         }
         return new Children<T>(all, start);
     }

@@ -114,6 +114,31 @@ public sealed class SqliteResultStoreTests
     }
 
     [Fact]
+    public void Trials_RowsOfOneTrialStoredApart_JoinedAndInTimeOrder()
+    {
+        // Sandbench stores a trial with its rows in one transaction; a row added to an earlier trial later (by hand, or
+        // another tool) lies apart from the others in storage order, and still belongs to its trial.
+        using var dir = new TempDirectory();
+        string path = dir.File("results.db");
+        using var store = SqliteResultStore.Open(path);
+        store.BeginRun(Run("a1b2c3d4"), new Dictionary<string, string>());
+        long first = store.AppendTrial(Trial("a1b2c3d4", phases: [Phase("spawn", 0), Phase("ready", 50)]));
+        store.AppendTrial(Trial("a1b2c3d4", iteration: 1, phases: [Phase("spawn", 0)]));
+        using (var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            other.Open();
+            using var insert = other.CreateCommand();
+            insert.CommandText = $"INSERT INTO phases (trial_id, name, t_ns) VALUES ({first}, 'late', 20);";
+            insert.ExecuteNonQuery();
+        }
+
+        var trials = store.Trials("a1b2c3d4");
+
+        Assert.Equal(["spawn", "late", "ready"], trials[0].Phases.Select(p => p.Key));
+        Assert.Equal(["spawn"], trials[1].Phases.Select(p => p.Key));
+    }
+
+    [Fact]
     public void AppendTrial_BeforeFinishRun_VisibleToSecondInstance()
     {
         using var dir = new TempDirectory();
