@@ -5,6 +5,7 @@ using k8s.Autorest;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Plans;
 using Sandbench.Core.Runtimes;
+using Sandbench.Core.Storage;
 using Sandbench.Core.Timing;
 using Sandbench.Core.Workloads;
 
@@ -15,13 +16,14 @@ namespace Sandbench.Kubernetes;
 /// autoscaling annotations. The host starts nothing itself, so this runtime runs its experiments (cold start through
 /// the ingress, instantiation throughput, warm latency) through the Kubernetes API and stores them as trials.
 /// </summary>
-public sealed class KnativeRuntime : IClusterRuntime
+public sealed class KnativeRuntime : IClusterRuntime, IClusterMetrics
 {
     private static readonly string[] Experiments = ["coldstart", "scale", "warm"];
     private readonly Func<KnativeSettings, (IKubernetes? Client, string Source, string? Problem)> _connect;
     private readonly ConcurrentDictionary<string, string> _created = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _ready = new(StringComparer.Ordinal);
     private KnativeApi? _api;
+    private ClusterMetrics? _metrics;
 
     /// <param name="kubeconfig">A kubeconfig that overrides the profile's (the command line's <c>--kubeconfig</c>); null: the profile's, then the standard places.</param>
     public KnativeRuntime(RuntimeProfile profile, MonotonicClock clock, string? kubeconfig = null)
@@ -57,6 +59,21 @@ public sealed class KnativeRuntime : IClusterRuntime
         if (_api is not null) return _api;
         var (client, _, problem) = _connect(Settings);
         return _api = new KnativeApi(client ?? throw new TrialFailedException(problem ?? "no cluster"), Settings.Namespace);
+    }
+
+    public string MetricsScope => $"{Settings.Kubeconfig}|{Settings.Context}|{Settings.Namespace}";
+
+    public async Task<IReadOnlyList<HostMetric>> SampleMetricsAsync(string runId, long tNs, CancellationToken ct)
+    {
+        try
+        {
+            _metrics ??= new ClusterMetrics(Api());
+        }
+        catch (TrialFailedException)
+        {
+            return []; // no cluster: the trials say so
+        }
+        return await _metrics.SampleAsync(runId, tNs, ct).ConfigureAwait(false);
     }
 
     public async Task<RuntimeProbe> ProbeAsync(IArtifactProvider artifacts, CancellationToken ct)

@@ -38,6 +38,36 @@ internal sealed class FakeApiServer : IAsyncDisposable
         _app.MapPost("/apis/serving.knative.dev/v1/namespaces/{ns}/{plural}", (HttpContext h, string ns, string plural) => Create(h, plural, ns));
         _app.MapDelete("/apis/serving.knative.dev/v1/namespaces/{ns}/{plural}/{name}", (string ns, string plural, string name) => DeleteRequest(plural, ns, name));
         _app.MapGet("/api/v1/namespaces/{ns}/pods", (HttpContext h, string ns) => ListOrWatch(h, "pods", ns));
+        // The resource metrics API as metrics-server serves it (metrics.k8s.io/v1beta1 NodeMetricsList, PodMetricsList).
+        _app.MapGet("/apis/metrics.k8s.io/v1beta1/nodes", (HttpContext h) => MetricsServed
+            ? Results.Text(MetricsList("NodeMetricsList", [new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = "fake-node" },
+                ["timestamp"] = "2026-11-23T10:00:00Z", ["window"] = "20.05s",
+                ["usage"] = new JsonObject { ["cpu"] = NodeCpu, ["memory"] = NodeMemory },
+            }]), "application/json")
+            : Status(404, "NotFound", "the server could not find the requested resource"));
+        _app.MapGet("/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods", (HttpContext h, string ns) =>
+        {
+            if (!MetricsServed) return Status(404, "NotFound", "the server could not find the requested resource");
+            var matches = LabelSelector.Parse(h.Request.Query["labelSelector"]);
+            List<JsonObject> pods;
+            lock (_gate) pods = [.. _objects.Where(p => p.Key.Resource == "pods" && p.Key.Ns == ns && matches(p.Value)).Select(p => p.Value)];
+            return Results.Text(MetricsList("PodMetricsList", [.. pods.Select(p => new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = p["metadata"]!["name"]!.GetValue<string>(), ["namespace"] = ns },
+                ["timestamp"] = "2026-11-23T10:00:00Z", ["window"] = "18.4s",
+                ["containers"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "user-container",
+                    ["usage"] = new JsonObject { ["cpu"] = "1500000n", ["memory"] = "20Mi" },
+                }, new JsonObject
+                {
+                    ["name"] = "queue-proxy",
+                    ["usage"] = new JsonObject { ["cpu"] = "500u", ["memory"] = "12Mi" },
+                }),
+            })]), "application/json");
+        });
         _app.MapGet("/apis/apps/v1/namespaces/{ns}/deployments", (HttpContext h, string ns) => ListOrWatch(h, "deployments", ns));
         _app.MapGet("/apis/node.k8s.io/v1/runtimeclasses/{name}", (string name) => RuntimeClasses.Contains(name)
             ? Results.Json(new { apiVersion = "node.k8s.io/v1", kind = "RuntimeClass", metadata = new { name }, handler = name })
@@ -179,6 +209,18 @@ internal sealed class FakeApiServer : IAsyncDisposable
     }
 
     private bool Knative(string resource) => resource is "services" or "revisions" or "routes" or "configurations";
+
+    /// <summary>Serve metrics.k8s.io (a cluster with metrics-server); off: 404, as a cluster without it answers.</summary>
+    public bool MetricsServed { get; set; }
+
+    public string NodeCpu { get; set; } = "250m";
+
+    public string NodeMemory { get; set; } = "1Gi";
+
+    private static string MetricsList(string kind, IEnumerable<JsonObject> items) => new JsonObject
+    {
+        ["kind"] = kind, ["apiVersion"] = "metrics.k8s.io/v1beta1", ["metadata"] = new JsonObject(), ["items"] = new JsonArray([.. items]),
+    }.ToJsonString();
 
     private async Task ListOrWatch(HttpContext h, string resource, string ns)
     {

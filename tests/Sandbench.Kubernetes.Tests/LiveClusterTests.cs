@@ -1,3 +1,4 @@
+using k8s;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Storage;
@@ -47,6 +48,23 @@ public sealed class LiveClusterTests
                 Core.Plans.TrialOrder.Interleaved), rt.Profile, "hello", 0, false) { Count = count },
             rt, new Artifact("hello", "", "", "", "", 0, []), $"sb-{runId}-1", Path.GetTempPath(), MonotonicClock.System)
         { RunId = runId };
+
+    [Fact]
+    public async Task Metrics_RealCluster_EveryNodeReadWhenMetricsServerRuns()
+    {
+        var rt = await RuntimeOrSkipAsync();
+        var nodes = await rt.Api().Client.CoreV1.ListNodeAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        var metrics = await rt.SampleMetricsAsync("live-none", 1, TestContext.Current.CancellationToken);
+
+        if (metrics.Count == 0) Assert.Skip("the cluster of KUBECONFIG serves no metrics.k8s.io (no metrics-server)");
+        foreach (var node in nodes.Items)
+        {
+            Assert.Contains(metrics, m => m.Metric == $"k8s.node.{node.Metadata.Name}.memory_bytes" && m.Value > 0);
+            Assert.Contains(metrics, m => m.Metric == $"k8s.node.{node.Metadata.Name}.cpu_cores" && m.Value >= 0);
+        }
+        Assert.Contains(metrics, m => m.Metric.EndsWith(".count", StringComparison.Ordinal) && m.Value == 0);
+    }
 
     [Fact]
     public async Task ColdStart_RealCluster_AnswersThroughTheIngressWithPodPhases()

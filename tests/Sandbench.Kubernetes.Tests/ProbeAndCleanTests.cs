@@ -104,10 +104,15 @@ public sealed class ProbeAndCleanTests
         var plan = PlanLoader.Load("name: k\nruntimes: [knative]\nworkloads: [hello]\nexperiments:\n  - type: coldstart\n    iterations: 3\n    warmup: 1\n    timeout: 30s\n", "test", catalog);
         using var store = SqliteResultStore.Open(db);
         var observer = new Quiet();
+        cluster.Api.MetricsServed = true;
         var executor = new RunExecutor(store, new NoArtifacts(), p => new KnativeRuntime(p, MonotonicClock.System), MonotonicClock.System,
             HostInfo.Local, "test", () => cluster.RunId);
         var result = await executor.RunAsync(plan, new RunOptions(true), observer, TestContext.Current.CancellationToken);
 
+        // The cluster's readings (metrics.k8s.io) went into the run's host readings, from the run's first second.
+        var cluster1 = store.HostMetrics(result.Run.Id).Where(m => m.Metric.StartsWith("k8s.", StringComparison.Ordinal)).ToList();
+        Assert.Contains(cluster1, m => m.Metric == "k8s.node.fake-node.memory_bytes" && m.Value == 1 << 30);
+        Assert.Contains(cluster1, m => m.Metric == "k8s.pods.default.count");
         var trials = store.Trials(result.Run.Id);
         Assert.Equal(4, trials.Count);
         Assert.All(trials, t => Assert.True(t.Status == TrialStatus.Ok, t.Error));

@@ -86,6 +86,18 @@ public sealed class RunExecutor(
                 // The store went away (the run is ending) or is full: trials matter more than host readings.
             }
         });
+        // The clusters of cluster runtimes (their nodes, and the run's pods) every 5 s: metrics-server itself refreshes every 15 s.
+        using var clusterSampler = new ClusterSampler(clock, run.Id, usable.OfType<IClusterMetrics>(), TimeSpan.FromSeconds(5), metrics =>
+        {
+            try
+            {
+                store.AppendHostMetrics(run.Id, metrics);
+            }
+            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                // As for the host's readings.
+            }
+        });
         try
         {
             using var dir = RunDirectory.Create(run.Id);
