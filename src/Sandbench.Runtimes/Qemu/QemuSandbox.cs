@@ -50,16 +50,33 @@ internal sealed class QemuSandbox(string name, ChildProcess child, SandboxLedger
     {
         var exit = SerialConsole.WaitForGuestExit("qemu", child, _console, phases, timeout, ct);
         if (exit is null || _qmp is null) return exit;
-        // QMP's SHUTDOWN event, stamped when it arrived: the guest powered off (or reset), before QEMU tore itself down.
+        // QMP's SHUTDOWN event: the guest powered off (or reset), before QEMU tore itself down.
         _qmp.WaitClosed(TimeSpan.FromSeconds(5));
         while (_qmp.Events.Reader.TryRead(out var e))
         {
             if (e.Name != "SHUTDOWN") continue;
-            phases.MarkAt(Phases.VmmShutdown, e.ReceivedNs);
+            phases.MarkAt(Phases.VmmShutdown, Emitted(e.Event, e.ReceivedNs, phases.Clock));
             string? why = e.Event["data"]?["reason"]?.GetValue<string>();
             return why is null ? exit : exit with { Description = $"{exit.Description} ({why})" };
         }
         return exit;
+    }
+
+    /// <summary>
+    /// When QEMU emitted an event: its own timestamp (wall clock, microseconds, taken as it emitted) placed on the
+    /// monotonic time line, and never after the event arrived. Arrival alone can come late: on a busy host the reader
+    /// of the QMP socket ran after QEMU had already exited, which put the guest's power-off after the VMM's exit.
+    /// </summary>
+    internal static long Emitted(System.Text.Json.Nodes.JsonObject e, long receivedNs, MonotonicClock clock)
+    {
+        if (e["timestamp"] is not System.Text.Json.Nodes.JsonObject ts || ts["seconds"]?.GetValue<long>() is not long seconds
+            || ts["microseconds"]?.GetValue<long>() is not long micros || seconds <= 0)
+            return receivedNs;
+        // Wall minus monotonic now (both read together); the second or two since the event is far too short for drift.
+        long offset = (clock.Time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100 - clock.NowNs();
+        long emitted = seconds * 1_000_000_000 + micros * 1000 - offset;
+        // After arrival, or more than a second before it (the wall clock was set meanwhile): arrival is the better figure.
+        return emitted <= receivedNs && receivedNs - emitted < 1_000_000_000 ? emitted : receivedNs;
     }
 
     public string Diagnose() => _console?.Tail() is { Length: > 0 } tail ? $"console: {tail}" : "";
