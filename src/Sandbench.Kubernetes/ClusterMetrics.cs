@@ -18,10 +18,8 @@ internal sealed class ClusterMetrics(KnativeApi api)
     public const string Group = "metrics.k8s.io";
     public const string Version = "v1beta1";
 
+    /// <summary>The cluster answered 404 for the API (no metrics-server): it is not asked again.</summary>
     private bool _absent;
-
-    /// <summary>False once the cluster answered 404 for the API (no metrics-server): it is not asked again.</summary>
-    public bool Served => !_absent;
 
     public async Task<IReadOnlyList<HostMetric>> SampleAsync(string runId, long tNs, CancellationToken ct)
     {

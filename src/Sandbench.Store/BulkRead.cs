@@ -84,6 +84,9 @@ internal sealed unsafe class BulkStatement(BulkConnection connection, sqlite3_st
 
     public bool IsNull(int column) => Native.ColumnType(_p, column) == raw.SQLITE_NULL;
 
+    /// <summary>The column's text as a string.</summary>
+    public string Text(int column) => System.Text.Encoding.UTF8.GetString(Utf8(column));
+
     /// <summary>SQLite's storage class of the column's value (SQLITE_INTEGER, _FLOAT, _TEXT, _BLOB, _NULL).</summary>
     public int Type(int column) => Native.ColumnType(_p, column);
 

@@ -69,7 +69,8 @@ public readonly ref struct ExportRow
         ExportKind.Null => null,
         ExportKind.Whole => Whole(column),
         ExportKind.Real => Real(column),
-        _ => Encoding.UTF8.GetString(Utf8(column)),
+        ExportKind.Blob => Convert.ToBase64String(_stmt!.Blob(column)),
+        _ => _values is { } v ? v[column]?.ToString() ?? "" : _stmt!.Text(column),
     };
 }
 

@@ -31,7 +31,7 @@ public sealed partial class SqliteResultStore
         using var c = BulkConnection.Open(Path, BusyTimeoutSeconds * 1000);
         var names = new List<string>();
         using (var list = c.Prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid;"))
-            while (list.Step()) names.Add(System.Text.Encoding.UTF8.GetString(list.Utf8(0)));
+            while (list.Step()) names.Add(list.Text(0));
 
         string ids = string.Join(", ", runIds.Select((_, i) => $"?{i + 1}"));
         foreach (var name in names)
@@ -40,7 +40,7 @@ public sealed partial class SqliteResultStore
             using (var info = c.Prepare($"SELECT name FROM pragma_table_info('{name}') ORDER BY cid;"))
             {
                 columns = [];
-                while (info.Step()) columns.Add(System.Text.Encoding.UTF8.GetString(info.Utf8(0)));
+                while (info.Step()) columns.Add(info.Text(0));
             }
             string? where = name == "runs" ? $"id IN ({ids})"
                 : columns.Contains("run_id") ? $"run_id IN ({ids})"

@@ -134,7 +134,7 @@ public sealed partial class SqliteResultStore
                 Iteration: (int)stmt.Int64(6),
                 Warmup: stmt.Int64(7) != 0,
                 Status: Codec.TrialStatusFrom(names.Of(stmt.Utf8(8), 8)),
-                Error: stmt.IsNull(9) ? null : Encoding.UTF8.GetString(stmt.Utf8(9)),
+                Error: stmt.IsNull(9) ? null : stmt.Text(9),
                 Readiness: names.Of(stmt.Utf8(10), 10),
                 ReadinessResolutionNs: stmt.Int64(11),
                 StartedUtc: startedUtc,

@@ -74,8 +74,8 @@ public sealed class RunExecutor(
         int done = 0, failed = 0;
         bool interrupted = false;
         var byName = usable.ToDictionary(r => r.Profile.Name, StringComparer.Ordinal);
-        // The host every second while the run goes (CPU per core, memory, load), committed as it is read.
-        using var hostSampler = new HostSampler(clock, host, TimeSpan.FromSeconds(1), metrics =>
+        // Readings of the host, and of the clusters of cluster runtimes, committed as they are read.
+        void Keep(IReadOnlyList<HostMetric> metrics)
         {
             try
             {
@@ -85,19 +85,11 @@ public sealed class RunExecutor(
             {
                 // The store went away (the run is ending) or is full: trials matter more than host readings.
             }
-        });
-        // The clusters of cluster runtimes (their nodes, and the run's pods) every 5 s: metrics-server itself refreshes every 15 s.
-        using var clusterSampler = new ClusterSampler(clock, run.Id, usable.OfType<IClusterMetrics>(), TimeSpan.FromSeconds(5), metrics =>
-        {
-            try
-            {
-                store.AppendHostMetrics(run.Id, metrics);
-            }
-            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or System.Data.Common.DbException)
-            {
-                // As for the host's readings.
-            }
-        });
+        }
+        // The host every second while the run goes (CPU per core, memory, load).
+        using var hostSampler = new HostSampler(clock, host, TimeSpan.FromSeconds(1), Keep);
+        // The clusters (their nodes, and the run's pods) every 5 s: metrics-server itself refreshes every 15 s.
+        using var clusterSampler = new ClusterSampler(clock, run.Id, usable.OfType<IClusterMetrics>(), TimeSpan.FromSeconds(5), Keep);
         try
         {
             using var dir = RunDirectory.Create(run.Id);
