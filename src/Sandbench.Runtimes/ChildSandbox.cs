@@ -62,7 +62,13 @@ internal sealed class ChildSandbox : ISandbox
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            // Held before the kill, as an OCI sandbox's are: reaping the child is not the end of its descendants (the
+            // workload bwrap runs in its own PID namespace was seen still exiting after bwrap was reaped).
+            var processes = PidFd.Open(ProcessIds);
             _child.KillAndReap(TimeSpan.FromSeconds(10));
+            var left = PidFd.WaitGone(processes, TimeSpan.FromSeconds(10));
+            if (left.Count > 0)
+                throw new InvalidOperationException($"processes {string.Join(", ", left)} of {Name} outlived SIGKILL (run 'sandbench clean')");
             _ledger.Remove(Name);
         }
         return ValueTask.CompletedTask;
