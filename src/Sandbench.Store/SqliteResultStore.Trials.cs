@@ -20,7 +20,7 @@ public sealed partial class SqliteResultStore
         using (var c = BulkConnection.Open(Path, BusyTimeoutSeconds * 1000))
         {
             int count = CountTrials(c, runId);
-            using var pause = NoCollection.For(count);
+            using var pause = NoGcRegion.For(count);
             phasesRead = ReadChildrenAsync<long>("phases", runId);
             samplesRead = ReadChildrenAsync<double>("samples", runId);
             trials = ReadTrialRows(c, runId, count, new Names());

@@ -114,6 +114,28 @@ public sealed class SqliteResultStoreTests
     }
 
     [Fact]
+    public void Trials_InsideTheCallersNoGcRegion_ReadJoinsItAndLeavesItHeld()
+    {
+        // A report holds one region over its read, analyses and figures; the store's read must not start a second one,
+        // which would end the caller's (the runtime ends a region when another start fails).
+        using var dir = new TempDirectory();
+        using var store = SqliteResultStore.Open(dir.File("results.db"));
+        store.BeginRun(Run("aaaa0000"), new Dictionary<string, string>());
+        const int N = 10_500;
+        for (int i = 0; i < N; i++) store.AppendTrial(Trial("aaaa0000", iteration: i, phases: [Phase("spawn", 0)], samples: [Sample("v", i)]));
+
+        using (NoGcRegion.For(N, 16L << 20))
+        {
+            Assert.Equal(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+            var read = store.Trials("aaaa0000");
+            Assert.Equal(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+            Assert.Equal(N, read.Count);
+            Assert.Equal(N - 1, read[^1].Sample("v"));
+        }
+        Assert.NotEqual(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+    }
+
+    [Fact]
     public void Trials_RowsOfOneTrialStoredApart_JoinedAndInTimeOrder()
     {
         // Sandbench stores a trial with its rows in one transaction; a row added to an earlier trial later (by hand, or

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sandbench.Cli.Rendering;
 using Sandbench.Core;
+using Sandbench.Store;
 
 namespace Sandbench.Cli.Commands;
 
@@ -20,6 +21,8 @@ internal static class ShowCommand
             using var store = App.OpenStore(path);
             string id = r.GetValue(run) ?? (store.ListRuns() is { Count: > 0 } runs ? runs[0].Id : null)
                 ?? throw new SandbenchException($"{path} holds no runs yet");
+            // The run's trials stay until the tables are printed: no collection in between (see NoGcRegion).
+            using var quiet = NoGcRegion.For(store.FindRun(id)?.TrialCount ?? 0);
             ResultView.Print(store, id, r.GetValue(json));
             return 0;
         });

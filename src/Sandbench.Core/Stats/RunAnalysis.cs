@@ -72,17 +72,29 @@ public static partial class RunAnalysis
             .ThenBy(g => trials.First(t => t.Runtime == g.Key.Runtime).Id)
             .Select(g =>
             {
-                var measured = g.Where(t => !t.Warmup).ToList();
-                var ok = measured.Where(t => t.Status == TrialStatus.Ok && t.Sample(ColdStartExperiment.Metric) is not null).ToList();
-                var readiness = string.Join(", ", g.GroupBy(t => t.Readiness).Select(r =>
+                // One pass over the group (a run can hold 100,000s of cold starts).
+                int measured = 0, warmups = 0;
+                var values = new List<double>(g.Count());
+                var worst = new Dictionary<string, long>(StringComparer.Ordinal); // readiness methods in the order they first appear
+                var readinessOrder = new List<string>();
+                var errors = new List<string>(3);
+                foreach (var t in g)
                 {
-                    long worst = r.Max(t => t.ReadinessResolutionNs);
-                    return worst > 0 ? $"{r.Key} (≤{worst / 1000.0:0.#} µs)" : r.Key;
-                }));
-                var errors = measured.Where(t => t.Error is not null).Select(t => t.Error!).Distinct().Take(3).ToList();
-                return new RuntimeResult("coldstart", g.Key.Runtime, g.Key.Workload,
-                    Summary.Of(ok.Values(ColdStartExperiment.Metric))?.Scale(1e-6),
-                    measured.Count - ok.Count, g.Count(t => t.Warmup), readiness, errors) { Via = g.Key.Via };
+                    ref long w = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(worst, t.Readiness, out bool seen);
+                    if (!seen) readinessOrder.Add(t.Readiness);
+                    w = Math.Max(w, t.ReadinessResolutionNs);
+                    if (t.Warmup)
+                    {
+                        warmups++;
+                        continue;
+                    }
+                    measured++;
+                    if (t.Status == TrialStatus.Ok && t.Sample(ColdStartExperiment.Metric) is { } v) values.Add(v);
+                    if (t.Error is { } e && errors.Count < 3 && !errors.Contains(e)) errors.Add(e);
+                }
+                var readiness = string.Join(", ", readinessOrder.Select(r => worst[r] > 0 ? $"{r} (≤{worst[r] / 1000.0:0.#} µs)" : r));
+                return new RuntimeResult("coldstart", g.Key.Runtime, g.Key.Workload, Summary.Of(values)?.Scale(1e-6),
+                    measured - values.Count, warmups, readiness, errors) { Via = g.Key.Via };
             })];
 
     public static IReadOnlyList<BootResult> Boot(IReadOnlyList<TrialRecord> trials) =>
