@@ -9,7 +9,7 @@ namespace Sandbench.Load;
 /// (<see cref="CheckTimeout"/>) closes the socket of a request past its timeout, which ends any
 /// pending send or receive, so a stalled server can never hang the worker.
 /// </summary>
-internal sealed class Connection(RunContext run)
+internal sealed partial class Connection(RunContext run)
 {
     private readonly byte[] _buffer = new byte[16 * 1024];
     private readonly ResponseParser _parser = new() { NoBody = run.Options.Method == "HEAD" };
@@ -127,7 +127,6 @@ internal sealed class Connection(RunContext run)
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendOneAsync(long dueAt, int second, CancellationToken ct)
     {
-        var stats = Stats;
         Volatile.Write(ref _timedOut, 0);
         try
         {
@@ -137,50 +136,23 @@ internal sealed class Connection(RunContext run)
                 return;
             }
             long sent = Stopwatch.GetTimestamp();
-            Volatile.Write(ref _inFlightSince, sent);
-            Volatile.Write(ref stats.Sent, stats.Sent + 1); // one writer; the progress line reads it
-            if (run.OpenLoop) WorkerStats.Record(stats.Lag, run.Micros(sent - dueAt));
+            var request = Begin(dueAt, sent);
             var socket = _socket!;
-            var request = _requests.Next(sent);
             for (int off = 0; off < request.Length;)
                 off += await socket.SendAsync(request[off..], SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
             // Sends and receives take no token: timeouts and interruption end them by closing the socket, which costs nothing per request.
-            _parser.Reset();
             long first = 0;
             ParseState state;
             while (true)
             {
                 int n = await socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    state = _parser.EndOfStream();
-                    if (state != ParseState.Complete) Fail(ErrorKind.Closed, second);
-                    break;
-                }
-                if (first == 0) first = Stopwatch.GetTimestamp();
-                stats.BytesRead += n;
-                state = _parser.Feed(_buffer.AsSpan(0, n), out int used);
-                if (state == ParseState.Complete && used < n) state = ParseState.Malformed; // bytes nobody asked for
-                if (state == ParseState.Malformed) Fail(ErrorKind.Malformed, second);
+                if (first == 0 && n > 0) first = Stopwatch.GetTimestamp();
+                state = Received(n, second);
                 if (state != ParseState.NeedMore) break;
             }
             long end = Stopwatch.GetTimestamp();
             Volatile.Write(ref _inFlightSince, 0);
-            if (state != ParseState.Complete) return;
-            long corrected = run.Micros(end - dueAt);
-            WorkerStats.Record(stats.Corrected, corrected);
-            WorkerStats.Record(stats.Uncorrected, run.Micros(end - sent));
-            WorkerStats.Record(stats.Ttfb, run.Micros(first - sent));
-            if (_parser.FunctionNs >= 0) stats.RecordFunction(run.Nanos(end - sent), _parser.FunctionNs);
-            stats.Status[Math.Clamp(_parser.StatusCode, 0, stats.Status.Length - 1)]++;
-            Volatile.Write(ref stats.Completed, stats.Completed + 1);
-            if (second != _second)
-            {
-                run.Buckets.Flush(_second, _thisSecond);
-                _second = second;
-            }
-            WorkerStats.Record(_thisSecond, corrected);
-            if (!_parser.KeepAlive) Close();
+            if (state == ParseState.Complete) Completed(dueAt, sent, first, end, second);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
@@ -190,6 +162,56 @@ internal sealed class Connection(RunContext run)
                 Fail(e is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } ? ErrorKind.Closed : ErrorKind.Socket, second);
             Close();
         }
+    }
+
+    /// <summary>A request goes out at <paramref name="sent"/> (due at <paramref name="dueAt"/>): it is counted, and its bytes are made.</summary>
+    private ReadOnlyMemory<byte> Begin(long dueAt, long sent)
+    {
+        var stats = Stats;
+        Volatile.Write(ref _inFlightSince, sent);
+        Volatile.Write(ref stats.Sent, stats.Sent + 1); // one writer; the progress line reads it
+        if (run.OpenLoop) WorkerStats.Record(stats.Lag, run.Micros(sent - dueAt));
+        _parser.Reset();
+        return _requests.Next(sent);
+    }
+
+    /// <summary>
+    /// <paramref name="n"/> bytes of the response arrived in the buffer (0: the server closed the connection). A
+    /// malformed response, or one cut short, is counted as an error and the connection closed.
+    /// </summary>
+    private ParseState Received(int n, int second)
+    {
+        if (n == 0)
+        {
+            var end = _parser.EndOfStream();
+            if (end != ParseState.Complete) Fail(ErrorKind.Closed, second);
+            return end;
+        }
+        Stats.BytesRead += n;
+        var state = _parser.Feed(_buffer.AsSpan(0, n), out int used);
+        if (state == ParseState.Complete && used < n) state = ParseState.Malformed; // bytes nobody asked for
+        if (state == ParseState.Malformed) Fail(ErrorKind.Malformed, second);
+        return state;
+    }
+
+    /// <summary>Records a complete response (all timestamps from <see cref="Stopwatch.GetTimestamp"/>).</summary>
+    private void Completed(long dueAt, long sent, long first, long end, int second)
+    {
+        var stats = Stats;
+        long corrected = run.Micros(end - dueAt);
+        WorkerStats.Record(stats.Corrected, corrected);
+        WorkerStats.Record(stats.Uncorrected, run.Micros(end - sent));
+        WorkerStats.Record(stats.Ttfb, run.Micros(first - sent));
+        if (_parser.FunctionNs >= 0) stats.RecordFunction(run.Nanos(end - sent), _parser.FunctionNs);
+        stats.Status[Math.Clamp(_parser.StatusCode, 0, stats.Status.Length - 1)]++;
+        Volatile.Write(ref stats.Completed, stats.Completed + 1);
+        if (second != _second)
+        {
+            run.Buckets.Flush(_second, _thisSecond);
+            _second = second;
+        }
+        WorkerStats.Record(_thisSecond, corrected);
+        if (!_parser.KeepAlive) Close();
     }
 
     private async Task<bool> ConnectAsync(CancellationToken ct)

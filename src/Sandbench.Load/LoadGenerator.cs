@@ -40,7 +40,11 @@ public sealed class LoadGenerator(LoadOptions options)
         var events = options.CloudEvents is null ? null : await CloudEvents.EventTemplate.BuildAsync(options, Time).ConfigureAwait(false);
         var run = new RunContext(options, endpoint, buckets, RequestSources.For(options, events));
         var connections = Enumerable.Range(0, options.Connections).Select(_ => new Connection(run)).ToArray();
-        using (var connectLimit = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
+        // The closed loop polls its sockets on worker threads of its own (Linux); the open loop's requests are released
+        // by the dispatcher and complete through the runtime's socket engine.
+        bool polling = options.Rate is null && Epoll.Supported;
+        if (polling) Connection.PrepareForPolling(connections, options.Timeout, stop.Token);
+        else using (var connectLimit = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
         {
             connectLimit.CancelAfter(options.Timeout);
             await Task.WhenAll(connections.Select(c => c.PrepareAsync(connectLimit.Token))).ConfigureAwait(false);
@@ -53,7 +57,7 @@ public sealed class LoadGenerator(LoadOptions options)
         using var watchdog = new Timer(_ =>
         {
             long now = Stopwatch.GetTimestamp();
-            foreach (var c in connections) c.CheckTimeout(now, run.TimeoutTicks);
+            if (!polling) foreach (var c in connections) c.CheckTimeout(now, run.TimeoutTicks); // a polling worker checks its own
             if (Progress is { } p && now - lastProgress >= Stopwatch.Frequency && now < end)
             {
                 lastProgress += Stopwatch.Frequency;
@@ -61,7 +65,11 @@ public sealed class LoadGenerator(LoadOptions options)
             }
         }, null, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(20));
 
-        if (options.Rate is null)
+        if (polling)
+        {
+            await PollingLoop.RunAsync(connections, stop.Token).ConfigureAwait(false);
+        }
+        else if (options.Rate is null)
         {
             await Task.WhenAll(connections.Select(c => Task.Run(() => c.RunClosedAsync(stop.Token), CancellationToken.None))).ConfigureAwait(false);
         }

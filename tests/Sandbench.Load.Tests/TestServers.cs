@@ -128,6 +128,32 @@ public sealed class BadServer : IAsyncDisposable
         s.Dispose();
     });
 
+    /// <summary>Reads requests of exactly <paramref name="requestBytes"/> bytes (however they arrive) and answers each with a small 200.</summary>
+    public static BadServer Reading(int requestBytes) => new(async (s, _) =>
+    {
+        var buf = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                for (int left = requestBytes; left > 0;)
+                {
+                    int n = await s.ReceiveAsync(buf.AsMemory(0, Math.Min(buf.Length, left)));
+                    if (n == 0) return;
+                    left -= n;
+                }
+                await s.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray());
+            }
+        }
+        catch (SocketException)
+        {
+        }
+        finally
+        {
+            s.Dispose();
+        }
+    });
+
     /// <summary>Answers every request with something that is not HTTP.</summary>
     public static BadServer Garbage() => new(async (s, _) =>
     {

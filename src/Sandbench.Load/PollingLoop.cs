@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace Sandbench.Load;
+
+/// <summary>
+/// The closed loop on Linux: the connections are split among as many worker threads as there are CPUs (at most one
+/// per connection), as wrk splits them among its threads; each worker waits on an epoll of its own and, when a
+/// response is complete, sends the next request from the same thread at once. Every request still ends by the
+/// run's end (no new one starts after it) or by its timeout, which the worker checks every 10 ms.
+/// </summary>
+internal static class PollingLoop
+{
+    private static readonly long TickTicks = Stopwatch.Frequency / 100;
+
+    public static Task RunAsync(Connection[] connections, CancellationToken ct)
+    {
+        int threads = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(connections.Length, 1));
+        var done = new Task[threads];
+        for (int k = 0; k < threads; k++)
+        {
+            var mine = connections.Where((_, i) => i % threads == k).ToArray();
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    Work(mine, ct);
+                    finished.SetResult();
+                }
+                catch (Exception e)
+                {
+                    finished.SetException(e);
+                }
+            }) { IsBackground = true, Name = $"sandbench-load-{k}" };
+            thread.Start();
+            done[k] = finished.Task;
+        }
+        return Task.WhenAll(done);
+    }
+
+    private static void Work(Connection[] mine, CancellationToken ct)
+    {
+        using var epoll = new Epoll(mine.Length);
+        for (int i = 0; i < mine.Length; i++) mine[i].StartPolling(epoll, i, ct);
+        long lastTick = Stopwatch.GetTimestamp();
+        while (!ct.IsCancellationRequested)
+        {
+            bool active = false, retry = false;
+            foreach (var c in mine)
+            {
+                active |= c.Active;
+                retry |= c.WantsRetry;
+            }
+            if (!active) return;
+            // A connection that failed at once is tried again without waiting (as the other closed loops do).
+            int n = epoll.Wait(retry ? 0 : 10);
+            for (int i = 0; i < n; i++)
+            {
+                var (events, tag) = epoll[i];
+                mine[tag].OnEvents(events);
+            }
+            long now = Stopwatch.GetTimestamp();
+            if (retry || now - lastTick >= TickTicks)
+            {
+                lastTick = now;
+                foreach (var c in mine) c.Tick(now);
+            }
+        }
+    }
+}
