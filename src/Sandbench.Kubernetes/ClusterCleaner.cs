@@ -1,8 +1,10 @@
+using k8s;
+
 namespace Sandbench.Kubernetes;
 
 /// <summary>
-/// <c>sandbench clean --kubernetes</c>: deletes the Knative Services that runs left on the cluster (found by the
-/// run label), skipping runs still alive on this host (they delete their own when they end).
+/// <c>sandbench clean --kubernetes</c>: deletes the Knative Services and the in-cluster load Jobs that runs left on the
+/// cluster (found by the run label), skipping runs still alive on this host (they delete their own when they end).
 /// </summary>
 public static class ClusterCleaner
 {
@@ -36,6 +38,41 @@ public static class ClusterCleaner
                 lines.Add($"could not delete Knative Service {ns}/{name} of run {run}: {ObjectWatch.Describe(e)}");
             }
         }
+        await CleanJobsAsync(api, runId, isActive, lines, ct).ConfigureAwait(false);
         return lines;
+    }
+
+    private static async Task CleanJobsAsync(KnativeApi api, string? runId, Func<string, bool> isActive, List<string> lines, CancellationToken ct)
+    {
+        string ns = api.Namespace;
+        k8s.Models.V1JobList jobs;
+        try
+        {
+            jobs = await api.Client.BatchV1.ListNamespacedJobAsync(ns, labelSelector: runId is null ? Resources.RunLabel : $"{Resources.RunLabel}={runId}",
+                cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
+        {
+            lines.Add($"could not list Jobs in namespace {ns}: {ObjectWatch.Describe(e)}");
+            return;
+        }
+        foreach (var job in jobs.Items)
+        {
+            string name = job.Metadata.Name, run = job.Metadata.Labels is { } l && l.TryGetValue(Resources.RunLabel, out var r) ? r : "";
+            if (runId is null && isActive(run)) continue;
+            try
+            {
+                await api.Client.BatchV1.DeleteNamespacedJobAsync(name, ns, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
+                lines.Add($"deleted load Job {ns}/{name} of run {run}");
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                lines.Add($"load Job {ns}/{name} of run {run} was already gone");
+            }
+            catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
+            {
+                lines.Add($"could not delete load Job {ns}/{name} of run {run}: {ObjectWatch.Describe(e)}");
+            }
+        }
     }
 }

@@ -32,6 +32,12 @@ public sealed partial record KnativeSettings
     public TimeSpan? StableWindow { get; init; }
     /// <summary><c>autoscaling.knative.dev/scale-to-zero-pod-retention-period</c> (the grace period itself is cluster-wide, in config-autoscaler).</summary>
     public TimeSpan? ScaleToZeroRetention { get; init; }
+    /// <summary>
+    /// An image with <c>sandbench</c> on its PATH: set, a warm trial's load runs in the cluster, as a Job of this image
+    /// against the Service's cluster-local address; null: from this machine through <see cref="Gateway"/>.
+    /// </summary>
+    public string? LoadImage { get; init; }
+
     /// <summary>How long a cold start waits for the Service to be observed at zero replicas before its request.</summary>
     public TimeSpan ZeroTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -70,6 +76,7 @@ public sealed partial record KnativeSettings
             Namespace = Label("namespace") ?? "default",
             RuntimeClass = p.Option("runtime-class") is { Length: > 0 } ? Label("runtime-class") : null,
             Image = p.Option("image") ?? DefaultImage,
+            LoadImage = p.Option("load-image") is { Length: > 0 } li ? li : null,
             Gateway = p.Option("gateway") ?? "127.0.0.1:8080",
             ContainerPort = Int("container-port", 1),
             MinScale = Int("min-scale", 0),
@@ -82,6 +89,8 @@ public sealed partial record KnativeSettings
         };
         if (s.Image.Length == 0 || s.Image.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             errors.Add($"{p.Name}: option 'image' must be an image reference such as {DefaultImage}");
+        if (s.LoadImage is { } load && load.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            errors.Add($"{p.Name}: option 'load-image' must be an image reference with sandbench in it, such as registry.example/sandbench:latest");
         if (!TryGateway(s.Gateway, out _, out _))
             errors.Add($"{p.Name}: option 'gateway' must be HOST:PORT of the ingress, e.g. 127.0.0.1:8080 (got '{s.Gateway}')");
         if (s.StableWindow is { } w && (w < TimeSpan.FromSeconds(6) || w > TimeSpan.FromHours(1)))

@@ -11,7 +11,8 @@ namespace Sandbench.Kubernetes;
 /// Warm latency on Knative: the run's Service for the profile and workload, observed Ready, answered once through
 /// the ingress (so a pod serves), then loaded through the ingress with Sandbench's generator at the trial's rate
 /// (open loop, coordinated omission corrected) or concurrency, every request carrying the Service's host as Host.
-/// The generator runs in this process: the client machine and its path to the ingress are part of the figure.
+/// The generator runs in this process: the client machine and its path to the ingress are part of the figure; with the
+/// profile's <c>load-image</c>, it runs in the cluster instead (<see cref="LoadJob"/>).
 /// </summary>
 internal static class KnativeWarm
 {
@@ -52,28 +53,26 @@ internal static class KnativeWarm
                 await IngressRequest.SendAsync(rt.Settings.Gateway, host, new PhaseClock(c.Clock), first.Token).ConfigureAwait(false);
             }
             phases.Mark(WarmExperiment.Answered);
-            KnativeSettings.TryGateway(rt.Settings.Gateway, out string gw, out int port);
-            var url = new Uri($"http://{(gw.Contains(':', StringComparison.Ordinal) ? $"[{gw}]" : gw)}:{port}/");
-            LoadOptions Options(TimeSpan d) => new()
+            LoadResult result;
+            if (rt.Settings.LoadImage is { } image)
             {
-                Target = url,
-                Rate = c.Trial.Rate,
-                Duration = d,
-                Connections = load.Connections,
-                Timeout = spec.Timeout,
-                Headers = [new("Host", host)],
-            };
-            if (load.WarmupDuration > TimeSpan.Zero)
-            {
-                phases.Mark(WarmExperiment.WarmupStart);
-                var warm = await new LoadGenerator(Options(load.WarmupDuration)).RunAsync(ct).ConfigureAwait(false);
-                samples.Add(new("warmup_completed", warm.Completed));
-                samples.Add(new("warmup_errors", warm.Errors));
-                ct.ThrowIfCancellationRequested();
+                // From inside the cluster: a Job runs the warm-up and the load against the cluster-local address.
+                var target = new Uri($"http://{name}.{rt.Settings.Namespace}.svc.cluster.local/");
+                parameters["client"] = "in-cluster";
+                parameters["load_image"] = image;
+                string job = $"{name}-load-{(c.Trial.Warmup ? "w" : "")}{c.Trial.Iteration.ToString(CultureInfo.InvariantCulture)}";
+                parameters["job"] = job;
+                // Not load-start and load-end: between these lie the pod's scheduling, its image pull and the warm-up.
+                phases.Mark(LoadJob.CreatedPhase);
+                result = await LoadJob.RunAsync(rt.Api(), new LoadJob.Request(job, c.RunId, image, target, c.Trial.Rate, load.Connections, load.Duration,
+                    load.WarmupDuration, spec.Timeout), c.Clock.Time, ct).ConfigureAwait(false);
+                phases.Mark(LoadJob.ReadPhase);
             }
-            phases.Mark(WarmExperiment.LoadStart);
-            var result = await new LoadGenerator(Options(load.Duration)).RunAsync(ct).ConfigureAwait(false);
-            phases.Mark(WarmExperiment.LoadEnd);
+            else
+            {
+                parameters["client"] = "this host";
+                result = await LocalAsync(rt, c, host, phases, samples, ct).ConfigureAwait(false);
+            }
             if (result.Interrupted) throw new OperationCanceledException(ct);
             samples.AddRange(WarmExperiment.Figures(result));
             histograms.AddRange(WarmExperiment.Encoded(result));
@@ -102,6 +101,37 @@ internal static class KnativeWarm
             Histograms = status == TrialStatus.Ok ? histograms : [],
             Seconds = status == TrialStatus.Ok ? seconds : [],
         };
+    }
+
+    /// <summary>The warm-up and the load from this process through the ingress, every request carrying the Service's host.</summary>
+    private static async Task<LoadResult> LocalAsync(KnativeRuntime rt, TrialContext c, string host, PhaseClock phases,
+        List<KeyValuePair<string, double>> samples, CancellationToken ct)
+    {
+        var spec = c.Trial.Spec;
+        var load = spec.Load!;
+        KnativeSettings.TryGateway(rt.Settings.Gateway, out string gw, out int port);
+        var url = new Uri($"http://{(gw.Contains(':', StringComparison.Ordinal) ? $"[{gw}]" : gw)}:{port}/");
+        LoadOptions Options(TimeSpan d) => new()
+        {
+            Target = url,
+            Rate = c.Trial.Rate,
+            Duration = d,
+            Connections = load.Connections,
+            Timeout = spec.Timeout,
+            Headers = [new("Host", host)],
+        };
+        if (load.WarmupDuration > TimeSpan.Zero)
+        {
+            phases.Mark(WarmExperiment.WarmupStart);
+            var warm = await new LoadGenerator(Options(load.WarmupDuration)).RunAsync(ct).ConfigureAwait(false);
+            samples.Add(new("warmup_completed", warm.Completed));
+            samples.Add(new("warmup_errors", warm.Errors));
+            ct.ThrowIfCancellationRequested();
+        }
+        phases.Mark(WarmExperiment.LoadStart);
+        var result = await new LoadGenerator(Options(load.Duration)).RunAsync(ct).ConfigureAwait(false);
+        phases.Mark(WarmExperiment.LoadEnd);
+        return result;
     }
 
     private static long? Ns(double? ms) => ms is { } v ? (long)Math.Round(v * 1_000_000) : null;

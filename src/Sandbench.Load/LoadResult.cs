@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using HdrHistogram;
 
@@ -81,9 +82,51 @@ public sealed record LoadResult
     public required IReadOnlyDictionary<string, long> ErrorsByKind { get; init; }
     public required IReadOnlyList<SecondResult> Seconds { get; init; }
 
-    /// <summary>The merged distributions themselves (microseconds), for storing them encoded; not part of the JSON output.</summary>
+    /// <summary>The merged distributions themselves (microseconds), for storing them encoded; in the JSON output as <see cref="EncodedHistograms"/>.</summary>
     [JsonIgnore]
     public LoadHistograms? Histograms { get; init; }
+
+    /// <summary>
+    /// The merged distributions, each HdrHistogram's V2 compressed encoding in base64 (what HdrHistogram's own logs hold),
+    /// by name: corrected, uncorrected, ttfb, and function and overhead when responses reported durations. Another tool,
+    /// or another Sandbench (an in-cluster load Job's output read back), decodes them without loss.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? EncodedHistograms => Histograms is not { } h ? null : new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["corrected"] = Convert.ToBase64String(HistogramCodec.Encode(h.Corrected)),
+        ["uncorrected"] = Convert.ToBase64String(HistogramCodec.Encode(h.Uncorrected)),
+        ["ttfb"] = Convert.ToBase64String(HistogramCodec.Encode(h.Ttfb)),
+    }.Concat(h.Function is { } f ? [new("function", Convert.ToBase64String(HistogramCodec.Encode(f)))] : [])
+     .Concat(h.Overhead is { } o ? [new("overhead", Convert.ToBase64String(HistogramCodec.Encode(o)))] : [])
+     .ToDictionary(StringComparer.Ordinal);
+
+    private static readonly JsonSerializerOptions Reading = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Reads what <c>sandbench load --json</c> printed, histograms included.</summary>
+    /// <exception cref="JsonException">Not such a document.</exception>
+    public static LoadResult FromJson(string json)
+    {
+        var result = JsonSerializer.Deserialize<LoadResult>(json, Reading) ?? throw new JsonException("the document is null");
+        using var doc = JsonDocument.Parse(json);
+        if (!doc.RootElement.TryGetProperty("encodedHistograms", out var encoded) || encoded.ValueKind != JsonValueKind.Object) return result;
+        LongHistogram? Read(string name)
+        {
+            if (!encoded.TryGetProperty(name, out var v) || v.GetString() is not { } text) return null;
+            try
+            {
+                return HistogramCodec.Decode(Convert.FromBase64String(text));
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException)
+            {
+                throw new JsonException($"histogram '{name}': {e.Message}", e);
+            }
+        }
+        var corrected = Read("corrected");
+        var uncorrected = Read("uncorrected");
+        var ttfb = Read("ttfb");
+        if (corrected is null || uncorrected is null || ttfb is null) return result;
+        return result with { Histograms = new LoadHistograms(corrected, uncorrected, ttfb) { Function = Read("function"), Overhead = Read("overhead") } };
+    }
 }
 
 /// <summary>The merged latency histograms of a run, in microseconds (3 significant digits), as recorded.</summary>

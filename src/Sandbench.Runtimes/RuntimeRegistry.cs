@@ -48,6 +48,7 @@ public static class RuntimeRegistry
     [
         "kubeconfig", "context", "namespace", "runtime-class", "image", "gateway", "container-port",
         "min-scale", "max-scale", "initial-scale", "container-concurrency", "stable-window", "scale-to-zero-retention", "zero-timeout",
+        "load-image",
     ];
 
     /// <summary>Built-in profiles that run on this host (not on a cluster): what the one-experiment verbs run by default.</summary>

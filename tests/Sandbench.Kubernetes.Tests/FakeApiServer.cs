@@ -17,7 +17,7 @@ namespace Sandbench.Kubernetes.Tests;
 /// stream (as a server's timeout does), expire its history (watches from older versions get 410), and a
 /// controller hook stands in for Knative's.
 /// </summary>
-internal sealed class FakeApiServer : IAsyncDisposable
+internal sealed partial class FakeApiServer : IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<(string Resource, string Ns, string Name), JsonObject> _objects = [];
@@ -68,6 +68,7 @@ internal sealed class FakeApiServer : IAsyncDisposable
                 }),
             })]), "application/json");
         });
+        MapJobs();
         _app.MapGet("/apis/apps/v1/namespaces/{ns}/deployments", (HttpContext h, string ns) => ListOrWatch(h, "deployments", ns));
         _app.MapGet("/apis/node.k8s.io/v1/runtimeclasses/{name}", (string name) => RuntimeClasses.Contains(name)
             ? Results.Json(new { apiVersion = "node.k8s.io/v1", kind = "RuntimeClass", metadata = new { name }, handler = name })
@@ -165,6 +166,12 @@ internal sealed class FakeApiServer : IAsyncDisposable
             if (!_objects.Remove((resource, ns, name), out var o)) return false;
             o["metadata"]!["resourceVersion"] = (++_rv).ToString(CultureInfo.InvariantCulture);
             Publish(resource, ns, "DELETED", o);
+            if (resource == "jobs")
+            {
+                // Background propagation: the Job's pods go with it.
+                foreach (var pod in _objects.Where(p => p.Key.Resource == "pods" && p.Key.Ns == ns && p.Value["metadata"]?["labels"]?["job-name"]?.GetValue<string>() == name).ToList())
+                    Delete("pods", pod.Key.Name, ns);
+            }
             if (resource == "services")
             {
                 // Owner references: the Service's revisions, routes, deployments and pods go with it.
@@ -242,8 +249,8 @@ internal sealed class FakeApiServer : IAsyncDisposable
             }
             var list = new JsonObject
             {
-                ["apiVersion"] = resource == "pods" ? "v1" : resource == "deployments" ? "apps/v1" : "serving.knative.dev/v1",
-                ["kind"] = resource == "pods" ? "PodList" : resource == "deployments" ? "DeploymentList" : "List",
+                ["apiVersion"] = resource switch { "pods" => "v1", "deployments" => "apps/v1", "jobs" => "batch/v1", _ => "serving.knative.dev/v1" },
+                ["kind"] = resource switch { "pods" => "PodList", "deployments" => "DeploymentList", "jobs" => "JobList", _ => "List" },
                 ["metadata"] = new JsonObject { ["resourceVersion"] = rv },
                 ["items"] = items,
             };

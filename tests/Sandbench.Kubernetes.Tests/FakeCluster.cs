@@ -14,11 +14,13 @@ internal sealed class FakeCluster : IAsyncDisposable
         Dir = dir;
         Api = new FakeApiServer();
         Knative = new FakeKnative(Api);
+        Jobs = new FakeJobs(Api);
     }
 
     public string Dir { get; }
     public FakeApiServer Api { get; }
     public FakeKnative Knative { get; }
+    public FakeJobs Jobs { get; }
     public string Kubeconfig { get; private set; } = "";
     public string RunId { get; } = "t" + Guid.NewGuid().ToString("N")[..7];
 

@@ -10,7 +10,8 @@ namespace Sandbench.Kubernetes.Tests;
 /// <summary>
 /// Against a real cluster with Knative Serving: runs when <c>KUBECONFIG</c> names a reachable one, skipped with the reason
 /// otherwise. <c>SANDBENCH_KNATIVE_GATEWAY</c> gives the ingress (default 127.0.0.1:8080, e.g. a port-forward to Kourier),
-/// <c>SANDBENCH_KNATIVE_RUNTIME_CLASS</c> a RuntimeClass to run with, <c>SANDBENCH_KNATIVE_NAMESPACE</c> the namespace.
+/// <c>SANDBENCH_KNATIVE_RUNTIME_CLASS</c> a RuntimeClass to run with, <c>SANDBENCH_KNATIVE_NAMESPACE</c> the namespace,
+/// <c>SANDBENCH_LOAD_IMAGE</c> an image with sandbench in it for the in-cluster load (docs/knative.md).
 /// </summary>
 [Trait("Category", "LiveCluster")]
 public sealed class LiveClusterTests
@@ -22,7 +23,7 @@ public sealed class LiveClusterTests
         public Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct) => throw new NotSupportedException();
     }
 
-    private static async Task<KnativeRuntime> RuntimeOrSkipAsync()
+    private static async Task<KnativeRuntime> RuntimeOrSkipAsync(params (string Key, string Value)[] extra)
     {
         string kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG") ?? "";
         if (kubeconfig.Length == 0) Assert.Skip("KUBECONFIG is not set: no cluster to run the live Knative tests against");
@@ -37,6 +38,7 @@ public sealed class LiveClusterTests
         };
         if (Environment.GetEnvironmentVariable("SANDBENCH_KNATIVE_RUNTIME_CLASS") is { Length: > 0 } rc) options["runtime-class"] = rc;
         if (Environment.GetEnvironmentVariable("SANDBENCH_KNATIVE_NAMESPACE") is { Length: > 0 } ns) options["namespace"] = ns;
+        foreach (var (k, v) in extra) options[k] = v;
         var rt = new KnativeRuntime(new RuntimeProfile("knative-live", RuntimeKinds.Knative, options), MonotonicClock.System);
         var probe = await rt.ProbeAsync(new NoArtifacts(), TestContext.Current.CancellationToken);
         if (!probe.Usable) Assert.Skip($"the cluster of KUBECONFIG is not usable: {probe.Reason}");
@@ -94,5 +96,35 @@ public sealed class LiveClusterTests
         Assert.True(o.Status == TrialStatus.Ok, o.Error);
         Assert.Equal(2, o.Members.Count(m => m.Outcome.Status == TrialStatus.Ok));
         Assert.Empty(rt.Live);
+    }
+
+    [Fact]
+    public async Task WarmInCluster_RealCluster_TheJobsResultStored()
+    {
+        string image = Environment.GetEnvironmentVariable("SANDBENCH_LOAD_IMAGE") ?? "";
+        if (image.Length == 0) Assert.Skip("SANDBENCH_LOAD_IMAGE is not set: no image with sandbench in it for the in-cluster load");
+        var rt = await RuntimeOrSkipAsync(("load-image", image), ("min-scale", "1"));
+        string run = "live" + Guid.NewGuid().ToString("N")[..4];
+        var c = Context(rt, "warm", run);
+        c = c with
+        {
+            Trial = c.Trial with
+            {
+                Rate = 20,
+                Spec = c.Trial.Spec with { Load = new Core.Plans.LoadSpec([20], null, TimeSpan.FromSeconds(5), 2, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)) },
+            },
+        };
+        try
+        {
+            var o = await rt.RunTrialAsync(c, TestContext.Current.CancellationToken);
+            Assert.True(o.Status == TrialStatus.Ok, o.Error);
+            Assert.Equal("in-cluster", o.Parameters["client"]);
+            Assert.InRange(o.Samples.Single(s => s.Key == "completed").Value, 90, 110);
+            Assert.NotEmpty(o.Histograms);
+        }
+        finally
+        {
+            Assert.Empty(await rt.EndRunAsync(run));
+        }
     }
 }

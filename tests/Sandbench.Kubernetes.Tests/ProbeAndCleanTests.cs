@@ -90,6 +90,27 @@ public sealed class ProbeAndCleanTests
     }
 
     [Fact]
+    public async Task Clean_LeftoverLoadJobs_DeletedWithTheirPods_LiveRunsKept()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        cluster.Jobs.Runner = _ => new TaskCompletionSource<(int, string)>().Task; // the pods keep running
+        ClusterConnection.TryConnect(cluster.Kubeconfig, null, out var client, out _, out _);
+        var dead = LoadJob.Manifest(new LoadJob.Request("sb-dead-load-0", "dead0001", "img", new Uri("http://a.default.svc.cluster.local/"), 10, 1,
+            TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromSeconds(30)));
+        var live = LoadJob.Manifest(new LoadJob.Request("sb-live-load-0", "live0001", "img", new Uri("http://a.default.svc.cluster.local/"), 10, 1,
+            TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromSeconds(30)));
+        await k8s.BatchV1OperationsExtensions.CreateNamespacedJobAsync(client!.BatchV1, dead, "default", cancellationToken: TestContext.Current.CancellationToken);
+        await k8s.BatchV1OperationsExtensions.CreateNamespacedJobAsync(client.BatchV1, live, "default", cancellationToken: TestContext.Current.CancellationToken);
+
+        var lines = await ClusterCleaner.CleanAsync(cluster.Kubeconfig, null, "default", null, run => run == "live0001", TestContext.Current.CancellationToken);
+
+        Assert.Equal(["deleted load Job default/sb-dead-load-0 of run dead0001"], lines);
+        Assert.Null(cluster.Api.Get("jobs", "sb-dead-load-0"));
+        Assert.NotNull(cluster.Api.Get("jobs", "sb-live-load-0"));
+        Assert.DoesNotContain(cluster.Api.All("pods"), p => p["metadata"]!["labels"]!["job-name"]?.GetValue<string>() == "sb-dead-load-0");
+    }
+
+    [Fact]
     public async Task RunExecutor_KnativePlan_StoresColdStartTrialsAndDeletesTheService()
     {
         await using var cluster = await FakeCluster.StartAsync();

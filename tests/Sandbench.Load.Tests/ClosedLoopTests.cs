@@ -97,3 +97,42 @@ public sealed class ClosedLoopTests(HelloServer hello) : IClassFixture<HelloServ
         Assert.InRange(r.Sent - r.Completed, 0, 4); // at most one request per connection was cut short
     }
 }
+
+public sealed class LoadResultJsonTests(HelloServer hello) : IClassFixture<HelloServer>
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Printed = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+    };
+
+    [Fact]
+    public async Task FromJson_WhatLoadJsonPrints_SameFiguresAndHistograms()
+    {
+        var r = await new LoadGenerator(new LoadOptions { Target = hello.Url, Duration = TimeSpan.FromMilliseconds(300), Connections = 2 })
+            .RunAsync(TestContext.Current.CancellationToken);
+        // As 'sandbench load --json' prints it: camel case, indented.
+        string json = System.Text.Json.JsonSerializer.Serialize(r, Printed);
+
+        var back = LoadResult.FromJson(json);
+
+        Assert.Equal(r.Completed, back.Completed);
+        Assert.Equal(r.Sent, back.Sent);
+        Assert.Equal(r.AchievedRate, back.AchievedRate);
+        Assert.Equal(r.StatusCodes, back.StatusCodes);
+        Assert.Equal(r.Seconds, back.Seconds);
+        Assert.Equal(r.Corrected, back.Corrected);
+        Assert.NotNull(back.Histograms);
+        Assert.Equal(r.Histograms!.Corrected.TotalCount, back.Histograms.Corrected.TotalCount);
+        Assert.Equal(r.Histograms.Ttfb.GetValueAtPercentile(99), back.Histograms.Ttfb.GetValueAtPercentile(99));
+        Assert.Equal(r.Histograms.Uncorrected.GetValueAtPercentile(100), back.Histograms.Uncorrected.GetValueAtPercentile(100));
+    }
+
+    [Fact]
+    public void FromJson_DamagedHistogram_SaysWhich()
+    {
+        const string json = """{"mode":"closed","target":"http://x/","connections":1,"durationSeconds":1,"elapsedSeconds":1,"timeoutSeconds":30,"interrupted":false,"sent":0,"completed":0,"errors":0,"late":0,"dropped":0,"achievedRate":0,"bytesRead":0,"statusCodes":{},"errorsByKind":{},"seconds":[],"encodedHistograms":{"corrected":"AAAA","uncorrected":"AAAA","ttfb":"AAAA"}}""";
+
+        var e = Assert.Throws<System.Text.Json.JsonException>(() => LoadResult.FromJson(json));
+        Assert.Contains("histogram 'corrected'", e.Message);
+    }
+}
