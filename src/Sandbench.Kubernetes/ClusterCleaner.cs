@@ -1,5 +1,3 @@
-using k8s;
-
 namespace Sandbench.Kubernetes;
 
 /// <summary>
@@ -8,71 +6,47 @@ namespace Sandbench.Kubernetes;
 /// </summary>
 public static class ClusterCleaner
 {
-    /// <summary>One line per Service deleted or not deleted, or why the cluster could not be reached.</summary>
+    /// <summary>One line per Service or Job deleted or not deleted, or why the cluster could not be reached.</summary>
     public static async Task<IReadOnlyList<string>> CleanAsync(string? kubeconfig, string? context, string ns, string? runId,
         Func<string, bool> isActive, CancellationToken ct)
     {
         if (!ClusterConnection.TryConnect(kubeconfig, context, out var client, out string source, out string? problem))
             return [$"could not reach a cluster: {problem}"];
         var api = new KnativeApi(client!, ns);
-        IReadOnlyList<(string Name, string Run)> found;
-        try
-        {
-            found = await api.LabelledServicesAsync(runId, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
-        {
-            return [$"could not list Knative Services in namespace {ns} of {source}: {ObjectWatch.Describe(e)}"];
-        }
         var lines = new List<string>();
-        foreach (var (name, run) in found)
-        {
-            if (runId is null && isActive(run)) continue;
-            try
-            {
-                bool deleted = await api.DeleteServiceAsync(name, ct).ConfigureAwait(false);
-                lines.Add(deleted ? $"deleted Knative Service {ns}/{name} of run {run}" : $"Knative Service {ns}/{name} of run {run} was already gone");
-            }
-            catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
-            {
-                lines.Add($"could not delete Knative Service {ns}/{name} of run {run}: {ObjectWatch.Describe(e)}");
-            }
-        }
-        await CleanJobsAsync(api, runId, isActive, lines, ct).ConfigureAwait(false);
+        // When not even the Services can be listed, the cluster is not answering: that one line says so.
+        if (!await CleanKindAsync("Knative Service", api.LabelledServicesAsync, api.DeleteServiceAsync).ConfigureAwait(false)) return lines;
+        await CleanKindAsync("load Job", api.LabelledJobsAsync, api.DeleteJobAsync).ConfigureAwait(false);
         return lines;
-    }
 
-    private static async Task CleanJobsAsync(KnativeApi api, string? runId, Func<string, bool> isActive, List<string> lines, CancellationToken ct)
-    {
-        string ns = api.Namespace;
-        k8s.Models.V1JobList jobs;
-        try
+        // False when the objects could not be listed.
+        async Task<bool> CleanKindAsync(string kind, Func<string?, CancellationToken, Task<IReadOnlyList<(string Name, string Run)>>> list,
+            Func<string, CancellationToken, Task<bool>> delete)
         {
-            jobs = await api.Client.BatchV1.ListNamespacedJobAsync(ns, labelSelector: runId is null ? Resources.RunLabel : $"{Resources.RunLabel}={runId}",
-                cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
-        {
-            lines.Add($"could not list Jobs in namespace {ns}: {ObjectWatch.Describe(e)}");
-            return;
-        }
-        foreach (var job in jobs.Items)
-        {
-            string name = job.Metadata.Name, run = job.Metadata.Labels is { } l && l.TryGetValue(Resources.RunLabel, out var r) ? r : "";
-            if (runId is null && isActive(run)) continue;
+            IReadOnlyList<(string Name, string Run)> found;
             try
             {
-                await api.Client.BatchV1.DeleteNamespacedJobAsync(name, ns, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
-                lines.Add($"deleted load Job {ns}/{name} of run {run}");
-            }
-            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                lines.Add($"load Job {ns}/{name} of run {run} was already gone");
+                found = await list(runId, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
             {
-                lines.Add($"could not delete load Job {ns}/{name} of run {run}: {ObjectWatch.Describe(e)}");
+                lines.Add($"could not list {kind}s in namespace {ns} of {source}: {ObjectWatch.Describe(e)}");
+                return false;
             }
+            foreach (var (name, run) in found)
+            {
+                if (runId is null && isActive(run)) continue;
+                try
+                {
+                    bool deleted = await delete(name, ct).ConfigureAwait(false);
+                    lines.Add(deleted ? $"deleted {kind} {ns}/{name} of run {run}" : $"{kind} {ns}/{name} of run {run} was already gone");
+                }
+                catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
+                {
+                    lines.Add($"could not delete {kind} {ns}/{name} of run {run}: {ObjectWatch.Describe(e)}");
+                }
+            }
+            return true;
         }
     }
 }

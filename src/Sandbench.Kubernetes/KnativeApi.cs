@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 
 namespace Sandbench.Kubernetes;
 
@@ -68,6 +69,41 @@ internal sealed class KnativeApi(IKubernetes client, string ns)
         }
     }
 
+    /// <summary>Creates a Job (batch/v1); false when one of that name exists already (409).</summary>
+    public async Task<bool> CreateJobAsync(V1Job job, CancellationToken ct)
+    {
+        try
+        {
+            await Client.BatchV1.CreateNamespacedJobAsync(job, Namespace, cancellationToken: ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes a Job and its pods (background propagation); false when it was not there (404).</summary>
+    public async Task<bool> DeleteJobAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            await Client.BatchV1.DeleteNamespacedJobAsync(name, Namespace, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Names of the Jobs in the namespace that carry the run label (any run, or <paramref name="runId"/>).</summary>
+    public async Task<IReadOnlyList<(string Name, string Run)>> LabelledJobsAsync(string? runId, CancellationToken ct)
+    {
+        var jobs = await Client.BatchV1.ListNamespacedJobAsync(Namespace, labelSelector: RunSelector(runId), cancellationToken: ct).ConfigureAwait(false);
+        return [.. jobs.Items.Select(j => (j.Metadata.Name, j.Metadata.Labels is { } l && l.TryGetValue(Resources.RunLabel, out var r) ? r : ""))];
+    }
+
     public async Task<ListPage> ListAsync(string resource, string labelSelector, CancellationToken ct)
     {
         JsonElement list = resource switch
@@ -119,9 +155,12 @@ internal sealed class KnativeApi(IKubernetes client, string ns)
     /// <summary>Names of the Knative Services in the namespace that carry the run label (any run, or <paramref name="runId"/>).</summary>
     public async Task<IReadOnlyList<(string Name, string Run)>> LabelledServicesAsync(string? runId, CancellationToken ct)
     {
-        var page = await ListAsync(Resources.Services, runId is null ? Resources.RunLabel : $"{Resources.RunLabel}={runId}", ct).ConfigureAwait(false);
+        var page = await ListAsync(Resources.Services, RunSelector(runId), ct).ConfigureAwait(false);
         return [.. page.Items.Select(i => (i.Name(), i.Label(Resources.RunLabel) ?? ""))];
     }
+
+    /// <summary>Objects of any run (the label is there), or of one run.</summary>
+    private static string RunSelector(string? runId) => runId is null ? Resources.RunLabel : $"{Resources.RunLabel}={runId}";
 
     private static JsonElement Json(object typed) => JsonDocument.Parse(KubernetesJson.Serialize(typed)).RootElement.Clone();
 }

@@ -65,7 +65,7 @@ internal static class KnativeWarm
                 // Not load-start and load-end: between these lie the pod's scheduling, its image pull and the warm-up.
                 phases.Mark(LoadJob.CreatedPhase);
                 result = await LoadJob.RunAsync(rt.Api(), new LoadJob.Request(job, c.RunId, image, target, c.Trial.Rate, load.Connections, load.Duration,
-                    load.WarmupDuration, spec.Timeout), c.Clock.Time, ct).ConfigureAwait(false);
+                    load.WarmupDuration, spec.Timeout), c.Clock, ct).ConfigureAwait(false);
                 phases.Mark(LoadJob.ReadPhase);
             }
             else

@@ -1,11 +1,11 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Plans;
+using Sandbench.Core.Timing;
 using Sandbench.Load;
 
 namespace Sandbench.Kubernetes;
@@ -70,16 +70,10 @@ internal static class LoadJob
     /// <summary>Creates the Job, waits for its pod to end, and reads what the generator printed.</summary>
     /// <exception cref="TrialFailedException">The Job could not be created, its pod failed, or its log holds no result.</exception>
     /// <exception cref="TimeoutException">The pod did not end within the Job's deadline.</exception>
-    public static async Task<LoadResult> RunAsync(KnativeApi api, Request r, TimeProvider time, CancellationToken ct)
+    public static async Task<LoadResult> RunAsync(KnativeApi api, Request r, MonotonicClock clock, CancellationToken ct)
     {
-        try
-        {
-            await api.Client.BatchV1.CreateNamespacedJobAsync(Manifest(r), api.Namespace, cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
+        if (!await api.CreateJobAsync(Manifest(r), ct).ConfigureAwait(false))
             throw new TrialFailedException($"a Job named {r.Name} exists already in namespace {api.Namespace} (409); 'sandbench clean --kubernetes' removes leftovers");
-        }
         try
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -87,7 +81,7 @@ internal static class LoadJob
             JsonElement pod;
             try
             {
-                pod = await EndedPodAsync(api, r.Name, limit.Token).ConfigureAwait(false);
+                pod = await EndedPodAsync(api, r.Name, clock, limit.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -100,7 +94,7 @@ internal static class LoadJob
         }
         finally
         {
-            await DeleteAsync(api, r.Name, time).ConfigureAwait(false);
+            await DeleteAsync(api, r.Name, clock.Time).ConfigureAwait(false);
         }
     }
 
@@ -124,24 +118,30 @@ internal static class LoadJob
         }
     }
 
-    /// <summary>The Job's pod once it has succeeded or failed: listed, then watched (listed again when a watch ends).</summary>
-    private static async Task<JsonElement> EndedPodAsync(KnativeApi api, string job, CancellationToken ct)
+    /// <summary>The Job's pod once it has succeeded or failed, as the list-then-watch of <see cref="ObjectWatch"/> sees it.</summary>
+    /// <exception cref="InvalidOperationException">The pods could not be listed.</exception>
+    private static async Task<JsonElement> EndedPodAsync(KnativeApi api, string job, MonotonicClock clock, CancellationToken ct)
     {
-        string selector = $"{JobNameLabel}={job}";
-        while (true)
+        var ended = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watch = new ObjectWatch(api, Resources.Pods, $"{JobNameLabel}={job}", clock, clock.Time, e =>
         {
-            var page = await api.ListAsync(Resources.Pods, selector, ct).ConfigureAwait(false);
-            foreach (var p in page.Items)
-                if (Ended(p)) return p;
-            Exception? failed = null;
-            var events = await api.WatchAsync(Resources.Pods, selector, page.ResourceVersion ?? "", 60, e => failed = e, () => { }, ct).ConfigureAwait(false);
-            await foreach (var (type, p) in events.WithCancellation(ct).ConfigureAwait(false))
-                if (type is WatchEventType.Added or WatchEventType.Modified && Ended(p)) return p;
-            if (failed is HttpOperationException { Response.StatusCode: not HttpStatusCode.Gone } fatal) throw fatal;
-            // The watch ended (the server's timeout, or 410 Gone): list again.
+            if (e.Type != WatchEventType.Deleted && e.Object.Str("status", "phase") is "Succeeded" or "Failed") ended.TrySetResult(e.Object);
+        }, new WatchStats());
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var running = watch.RunAsync(stop.Token);
+        try
+        {
+            await Task.WhenAny(ended.Task, running).ConfigureAwait(false);
+            if (ended.Task.IsCompleted) return await ended.Task.ConfigureAwait(false);
+            await watch.Synced.ConfigureAwait(false); // failed: the pods could not be listed
+            ct.ThrowIfCancellationRequested();
+            throw new InvalidOperationException($"the watch of the load Job {job}'s pod ended");
         }
-
-        static bool Ended(JsonElement p) => p.Str("status", "phase") is "Succeeded" or "Failed";
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await running.ConfigureAwait(false);
+        }
     }
 
     private static async Task<string> LogAsync(KnativeApi api, string pod, CancellationToken ct)
@@ -157,7 +157,7 @@ internal static class LoadJob
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), time);
         try
         {
-            await api.Client.BatchV1.DeleteNamespacedJobAsync(name, api.Namespace, propagationPolicy: "Background", cancellationToken: limit.Token).ConfigureAwait(false);
+            await api.DeleteJobAsync(name, limit.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
         {
