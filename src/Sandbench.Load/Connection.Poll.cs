@@ -16,14 +16,12 @@ internal sealed partial class Connection
 
     private PollState _state = PollState.Done;
     private Epoll? _epoll;
-    private int _tag, _fd = -1;
-    private uint _watching;
+    private int _tag;
+    private uint _watching; // the events the epoll watches the socket for; 0: not registered
     private ReadOnlyMemory<byte> _unsent;
     private long _dueAt, _sent, _first;
     private int _sentSecond;
     private CancellationToken _stop;
-
-    private System.Net.IPEndPoint Endpoint => run.Endpoint;
 
     /// <summary>Still has a request to finish, or one to start once the last attempt failed.</summary>
     public bool Active => _state != PollState.Done;
@@ -53,15 +51,11 @@ internal sealed partial class Connection
         var pending = new List<(Connection Connection, Socket Socket)>();
         foreach (var c in connections)
         {
-            var socket = new Socket(c.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
+            var socket = c.NewSocket();
             try
             {
-                socket.Connect(c.Endpoint);
-                c._socket = socket;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-            {
-                pending.Add((c, socket));
+                if (c.BeginConnect(socket)) c._socket = socket;
+                else pending.Add((c, socket));
             }
             catch (SocketException)
             {
@@ -87,8 +81,8 @@ internal sealed partial class Connection
         }
     }
 
-    /// <summary>What the epoll reported for this connection's socket.</summary>
-    public void OnEvents(uint events)
+    /// <summary>The epoll reported this connection's socket ready for what it waits for.</summary>
+    public void OnReady()
     {
         try
         {
@@ -151,25 +145,43 @@ internal sealed partial class Connection
     /// <summary>Opens a new socket; false when that failed at once (counted; <see cref="Tick"/> retries).</summary>
     private bool Connect(long now)
     {
-        var socket = new Socket(run.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
+        var socket = NewSocket();
         _socket = socket;
         _inFlightSince = now;
         try
         {
-            socket.Connect(run.Endpoint);
-            _inFlightSince = 0;
-            Watch(socket, Epoll.In);
-            return true;
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-        {
-            _state = PollState.Connecting;
-            Watch(socket, Epoll.Out);
+            if (BeginConnect(socket))
+            {
+                _inFlightSince = 0;
+                Watch(socket, Epoll.In);
+            }
+            else
+            {
+                _state = PollState.Connecting;
+                Watch(socket, Epoll.Out);
+            }
             return true;
         }
         catch (SocketException)
         {
             ConnectFailed(now);
+            return false;
+        }
+    }
+
+    private Socket NewSocket() => new(run.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
+
+    /// <summary>Starts connecting <paramref name="socket"/>: true when it connected at once, false when the connect is in progress.</summary>
+    /// <exception cref="SocketException">The connect failed at once.</exception>
+    private bool BeginConnect(Socket socket)
+    {
+        try
+        {
+            socket.Connect(run.Endpoint);
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
             return false;
         }
     }
@@ -197,7 +209,6 @@ internal sealed partial class Connection
             Stats.Error(ErrorKind.Connect);
             run.Buckets.Error(run.SecondOf(now));
         }
-        Unwatch();
         Close();
         _state = PollState.Retry;
     }
@@ -243,12 +254,7 @@ internal sealed partial class Connection
         if (state == ParseState.NeedMore) return;
         long end = Stopwatch.GetTimestamp();
         _inFlightSince = 0;
-        if (state == ParseState.Complete)
-        {
-            Completed(_dueAt, _sent, _first, end, _sentSecond);
-            if (_socket is null) _watching = 0; // not kept alive: Completed closed it
-        }
-        else _watching = 0; // Received counted the error and closed the socket
+        if (state == ParseState.Complete) Completed(_dueAt, _sent, _first, end, _sentSecond); // closes a connection not kept alive
         _state = PollState.Done;
         Next(end);
     }
@@ -258,7 +264,6 @@ internal sealed partial class Connection
     {
         _inFlightSince = 0;
         if (!_stop.IsCancellationRequested) Fail(kind, _sentSecond);
-        Unwatch();
         Close();
         _state = PollState.Done;
         if (next) Next(Stopwatch.GetTimestamp());
@@ -272,20 +277,10 @@ internal sealed partial class Connection
     /// <summary>Watches <paramref name="socket"/> for <paramref name="events"/> (a new socket is added, a watched one changed only if needed).</summary>
     private void Watch(Socket socket, uint events)
     {
+        if (_watching == events) return;
         int fd = (int)socket.SafeHandle.DangerousGetHandle();
-        if (fd != _fd || _watching == 0)
-        {
-            _fd = fd;
-            _watching = events;
-            _epoll!.Add(fd, events, _tag);
-        }
-        else if (_watching != events)
-        {
-            _watching = events;
-            _epoll!.Modify(fd, events, _tag);
-        }
+        if (_watching == 0) _epoll!.Add(fd, events, _tag);
+        else _epoll!.Modify(fd, events, _tag);
+        _watching = events;
     }
-
-    /// <summary>Forgets the socket's registration (closing the socket, its only descriptor, removes it from the epoll).</summary>
-    private void Unwatch() => _watching = 0;
 }

@@ -247,6 +247,7 @@ internal sealed partial class Connection(RunContext run)
     private void Close()
     {
         Interlocked.Exchange(ref _socket, null)?.Dispose();
+        _watching = 0; // closing the socket, its only descriptor, took it out of its worker's epoll
     }
 }
 

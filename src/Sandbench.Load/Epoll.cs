@@ -47,15 +47,8 @@ internal sealed partial class Epoll : IDisposable
         return errno == Eintr ? 0 : throw new Win32Exception(errno, "epoll_wait");
     }
 
-    /// <summary>Event <paramref name="i"/> of the last <see cref="Wait"/>: its events and the registration's tag.</summary>
-    public (uint Events, int Tag) this[int i]
-    {
-        get
-        {
-            var e = _events.AsSpan(i * Stride, Stride);
-            return (MemoryMarshal.Read<uint>(e), (int)MemoryMarshal.Read<ulong>(e[DataOffset..]));
-        }
-    }
+    /// <summary>The tag of the registration that event <paramref name="i"/> of the last <see cref="Wait"/> is for.</summary>
+    public int TagOf(int i) => (int)MemoryMarshal.Read<ulong>(_events.AsSpan(i * Stride + DataOffset, 8));
 
     private void Control(int op, int fd, uint events, int tag)
     {

@@ -91,14 +91,11 @@ public sealed record LoadResult
     /// by name: corrected, uncorrected, ttfb, and function and overhead when responses reported durations. Another tool,
     /// or another Sandbench (an in-cluster load Job's output read back), decodes them without loss.
     /// </summary>
-    public IReadOnlyDictionary<string, string>? EncodedHistograms => Histograms is not { } h ? null : new SortedDictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["corrected"] = Convert.ToBase64String(HistogramCodec.Encode(h.Corrected)),
-        ["uncorrected"] = Convert.ToBase64String(HistogramCodec.Encode(h.Uncorrected)),
-        ["ttfb"] = Convert.ToBase64String(HistogramCodec.Encode(h.Ttfb)),
-    }.Concat(h.Function is { } f ? [new("function", Convert.ToBase64String(HistogramCodec.Encode(f)))] : [])
-     .Concat(h.Overhead is { } o ? [new("overhead", Convert.ToBase64String(HistogramCodec.Encode(o)))] : [])
-     .ToDictionary(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string>? EncodedHistograms => Histograms is not { } h ? null
+        : new (string Name, LongHistogram? Histogram)[]
+            { ("corrected", h.Corrected), ("uncorrected", h.Uncorrected), ("ttfb", h.Ttfb), ("function", h.Function), ("overhead", h.Overhead) }
+        .Where(n => n.Histogram is not null)
+        .ToDictionary(n => n.Name, n => Convert.ToBase64String(HistogramCodec.Encode(n.Histogram!)), StringComparer.Ordinal);
 
     private static readonly JsonSerializerOptions Reading = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 

@@ -54,11 +54,7 @@ internal static class PollingLoop
             if (!active) return;
             // A connection that failed at once is tried again without waiting (as the other closed loops do).
             int n = epoll.Wait(retry ? 0 : 10);
-            for (int i = 0; i < n; i++)
-            {
-                var (events, tag) = epoll[i];
-                mine[tag].OnEvents(events);
-            }
+            for (int i = 0; i < n; i++) mine[epoll.TagOf(i)].OnReady();
             long now = Stopwatch.GetTimestamp();
             if (retry || now - lastTick >= TickTicks)
             {
