@@ -71,20 +71,13 @@ internal sealed class ChildProcess
             nullFd = High(Libc.Open(Str("/dev/null"), Libc.ORdWr | Libc.OCloExec, 0), "/dev/null");
             outFd = o.OutputPath is null ? nullFd
                 : High(Libc.Open(Str(o.OutputPath), Libc.OWrOnly | Libc.OCreat | Libc.OAppend | Libc.OCloExec, 0x1a4 /* 0644 */), o.OutputPath);
-            Check(Libc.FileActionsAddDup2(fa, nullFd, 0), "stdin");
-            Check(Libc.FileActionsAddDup2(fa, outFd, 1), "stdout");
-            Check(Libc.FileActionsAddDup2(fa, 1, 2), "stderr");
+            // What the child's descriptors become, in order: stdin, stdout, stderr (a copy of stdout), and fd 3.
+            var dups = new List<(int From, int To, string What)> { (nullFd, 0, "stdin"), (outFd, 1, "stdout"), (1, 2, "stderr") };
             if (o.ListenSocket is { } sock)
             {
                 highFd = High(Libc.Fcntl((int)sock.Handle, Libc.FDupFdCloExec, 64), "the listening socket");
-                Check(Libc.FileActionsAddDup2(fa, highFd, 3), "fd 3");
+                dups.Add((highFd, 3, "fd 3"));
             }
-            _ = Libc.AttrSetFlags(attr, Libc.PosixSpawnSetPgroup | Libc.PosixSpawnSetSigDef | Libc.PosixSpawnSetSigMask);
-            _ = Libc.AttrSetPgroup(attr, 0);
-            _ = Libc.SigEmptySet(sigs);
-            _ = Libc.AttrSetSigMask(attr, sigs);
-            _ = Libc.SigFillSet(sigs);
-            _ = Libc.AttrSetSigDefault(attr, sigs);
 
             byte* path = Str(o.Path);
             byte** argv = Vector(o.Argv);
@@ -94,13 +87,19 @@ internal sealed class ChildProcess
                 // The same start as the posix_spawn below (process group, descriptors, signals), without its per-spawn
                 // stack and 64 signal resets inside the window (see FastSpawn).
                 int[] reset = FastSpawn.NonDefaultSignals();
-                int[] from = highFd >= 0 ? [nullFd, outFd, 1, highFd] : [nullFd, outFd, 1];
-                int[] to = highFd >= 0 ? [0, 1, 2, 3] : [0, 1, 2];
+                int[] from = [.. dups.Select(d => d.From)], to = [.. dups.Select(d => d.To)];
                 beforeSpawn?.Invoke();
                 int r = FastSpawn.Spawn(path, argv, envp, from, to, reset);
                 if (r < 0) throw new IOException($"cannot start {o.Path}: {new System.ComponentModel.Win32Exception(-r).Message}");
                 return new ChildProcess(r);
             }
+            foreach (var (from, to, what) in dups) Check(Libc.FileActionsAddDup2(fa, from, to), what);
+            _ = Libc.AttrSetFlags(attr, Libc.PosixSpawnSetPgroup | Libc.PosixSpawnSetSigDef | Libc.PosixSpawnSetSigMask);
+            _ = Libc.AttrSetPgroup(attr, 0);
+            _ = Libc.SigEmptySet(sigs);
+            _ = Libc.AttrSetSigMask(attr, sigs);
+            _ = Libc.SigFillSet(sigs);
+            _ = Libc.AttrSetSigDefault(attr, sigs);
             beforeSpawn?.Invoke();
             int rc = Libc.PosixSpawn(out int pid, path, fa, attr, argv, envp);
             if (rc != 0)
