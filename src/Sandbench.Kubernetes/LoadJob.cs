@@ -72,10 +72,15 @@ internal static class LoadJob
     /// <exception cref="TimeoutException">The pod did not end within the Job's deadline.</exception>
     public static async Task<LoadResult> RunAsync(KnativeApi api, Request r, MonotonicClock clock, CancellationToken ct)
     {
-        if (!await api.CreateJobAsync(Manifest(r), ct).ConfigureAwait(false))
-            throw new TrialFailedException($"a Job named {r.Name} exists already in namespace {api.Namespace} (409); 'sandbench clean --kubernetes' removes leftovers");
+        bool exists = false;
         try
         {
+            // Inside the try: an interruption while the request is under way may leave the Job created, so it is deleted then too.
+            if (!await api.CreateJobAsync(Manifest(r), ct).ConfigureAwait(false))
+            {
+                exists = true;
+                throw new TrialFailedException($"a Job named {r.Name} exists already in namespace {api.Namespace} (409); 'sandbench clean --kubernetes' removes leftovers");
+            }
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
             limit.CancelAfter(Deadline(r) + TimeSpan.FromMinutes(1));
             JsonElement pod;
@@ -94,7 +99,7 @@ internal static class LoadJob
         }
         finally
         {
-            await DeleteAsync(api, r.Name, clock.Time).ConfigureAwait(false);
+            if (!exists) await DeleteAsync(api, r.Name, clock.Time).ConfigureAwait(false);
         }
     }
 
@@ -133,8 +138,8 @@ internal static class LoadJob
         {
             await Task.WhenAny(ended.Task, running).ConfigureAwait(false);
             if (ended.Task.IsCompleted) return await ended.Task.ConfigureAwait(false);
-            await watch.Synced.ConfigureAwait(false); // failed: the pods could not be listed
             ct.ThrowIfCancellationRequested();
+            await watch.Synced.ConfigureAwait(false); // failed: the pods could not be listed
             throw new InvalidOperationException($"the watch of the load Job {job}'s pod ended");
         }
         finally

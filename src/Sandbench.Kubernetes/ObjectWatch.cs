@@ -49,8 +49,31 @@ internal sealed class ObjectWatch(KnativeApi api, string resource, string labelS
     /// <summary>Lifetime of one watch request before the server ends it (the client then watches again).</summary>
     public int TimeoutSeconds { get; init; } = 300;
 
-    /// <summary>Runs until <paramref name="ct"/> is cancelled; errors that persist fail <see cref="Synced"/> if it had not completed.</summary>
+    /// <summary>
+    /// Runs until <paramref name="ct"/> is cancelled; errors that persist fail <see cref="Synced"/> if it had not completed,
+    /// and an end before then (cancelled, or an error it does not retry) ends it and <see cref="Watching"/> too, so that no
+    /// one waits on them for ever.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await LoopAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _synced.TrySetException(e);
+            _watching.TrySetException(e);
+            throw;
+        }
+        finally
+        {
+            _synced.TrySetCanceled(ct);
+            _watching.TrySetCanceled(ct);
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
     {
         string? version = null;
         int failures = 0;

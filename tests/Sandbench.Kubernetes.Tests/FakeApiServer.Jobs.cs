@@ -14,6 +14,9 @@ internal sealed partial class FakeApiServer
     /// <summary>Called (off the request) after a Job was created: the fake Job controller.</summary>
     public Action<JsonObject>? JobCreated { get; set; }
 
+    /// <summary>When set, a Job's creation is answered only once this completes (the Job exists and its controller runs meanwhile).</summary>
+    public Task? JobCreateAnswered { get; set; }
+
     /// <summary>Each pod's log, by namespace and name.</summary>
     public ConcurrentDictionary<(string Ns, string Pod), string> Logs { get; } = new();
 
@@ -31,6 +34,7 @@ internal sealed partial class FakeApiServer
             }
             var created = Get("jobs", name, ns)!;
             if (JobCreated is { } controller) _ = Task.Run(() => controller(created));
+            if (JobCreateAnswered is { } answered) await answered;
             return Results.Text(created.ToJsonString(), "application/json", statusCode: 201);
         });
         _app.MapDelete("/apis/batch/v1/namespaces/{ns}/jobs/{name}", (string ns, string name) => Delete("jobs", name, ns)

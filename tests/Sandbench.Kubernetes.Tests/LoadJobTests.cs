@@ -112,13 +112,42 @@ public sealed class LoadJobTests
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var trial = rt.RunTrialAsync(context, interrupt.Token);
-        await running.Task.WaitAsync(TestContext.Current.CancellationToken);
+        if (await Task.WhenAny(running.Task, trial) == trial) Assert.Fail($"the trial ended before its load ran: {(await trial).Status} {(await trial).Error}");
         await interrupt.CancelAsync();
-        var o = await trial;
+        var o = await trial.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Equal(TrialStatus.Interrupted, o.Status);
         Assert.Empty(cluster.Api.All("jobs"));
         Assert.DoesNotContain(cluster.Api.All("pods"), p => p["metadata"]!["labels"]?["job-name"] is not null);
+        Assert.Empty(await rt.EndRunAsync(cluster.RunId));
+    }
+
+    [Fact]
+    public async Task RunTrial_InterruptedBeforeTheJobsCreationIsAnswered_TrialInterrupted_JobDeleted()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        cluster.Knative.ScaleToZero = false;
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Api.JobCreateAnswered = answer.Task;
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Jobs.Runner = _ =>
+        {
+            running.TrySetResult();
+            return new TaskCompletionSource<(int, string)>().Task;
+        };
+        var rt = cluster.Runtime(("min-scale", "1"), ("load-image", "registry.example/sandbench:1"));
+        var context = cluster.Context(rt, WarmSpec(TimeSpan.Zero));
+        context = context with { Trial = context.Trial with { Rate = 50 } };
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var trial = rt.RunTrialAsync(context, interrupt.Token);
+        if (await Task.WhenAny(running.Task, trial) == trial) Assert.Fail($"the trial ended before its load ran: {(await trial).Status} {(await trial).Error}");
+        await interrupt.CancelAsync(); // the Job exists, its pod runs, and the client has not had the answer yet
+        var o = await trial.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        answer.SetResult();
+
+        Assert.Equal(TrialStatus.Interrupted, o.Status);
+        Assert.Empty(cluster.Api.All("jobs"));
         Assert.Empty(await rt.EndRunAsync(cluster.RunId));
     }
 

@@ -110,6 +110,21 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public async Task Run_CancelledBeforeItListed_SyncedAndWatchingEndCancelled()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        ClusterConnection.TryConnect(cluster.Kubeconfig, null, out var client, out _, out _);
+        var watch = new ObjectWatch(new KnativeApi(client!, "default"), Resources.Pods, $"{Resources.ServiceLabel}=svc", MonotonicClock.System,
+            TimeProvider.System, _ => { }, new WatchStats());
+
+        await watch.RunAsync(new CancellationToken(canceled: true));
+
+        // Nothing waits for ever on a list or a stream that will not come.
+        Assert.True(watch.Synced.IsCanceled);
+        Assert.True(watch.Watching.IsCanceled);
+    }
+
+    [Fact]
     public async Task DeleteService_Missing_Is404AndReportsNotThere()
     {
         await using var cluster = await FakeCluster.StartAsync();
