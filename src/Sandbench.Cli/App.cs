@@ -39,9 +39,12 @@ internal sealed class App
     /// <summary>The kubeconfig given on the command line (<c>--kubeconfig</c>); null: each knative profile's, then the standard places.</summary>
     public string? Kubeconfig { get; set; }
 
-    public IRuntime Runtime(RuntimeProfile profile) => profile.Kind == RuntimeKinds.Knative
-        ? new KnativeRuntime(profile, Clock, Kubeconfig)
-        : RuntimeRegistry.Create(profile, Ledger, Workloads);
+    public IRuntime Runtime(RuntimeProfile profile) => profile.Kind switch
+    {
+        RuntimeKinds.Knative => new KnativeRuntime(profile, Clock, Kubeconfig),
+        RuntimeKinds.OpenFaas => new Sandbench.Kubernetes.OpenFaas.OpenFaasRuntime(profile, Clock),
+        _ => RuntimeRegistry.Create(profile, Ledger, Workloads),
+    };
 
     /// <summary>The workloads one sandbox runs (all but the application flows, which the flow experiment runs as several).</summary>
     public IReadOnlyList<string> SingleWorkloads => [.. Workloads.Workloads.Where(w => !Core.Workloads.Flows.IsFlow(w))];

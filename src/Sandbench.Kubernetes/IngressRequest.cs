@@ -8,19 +8,20 @@ namespace Sandbench.Kubernetes;
 
 /// <summary>
 /// The cold request through the ingress, as kperf sends it: to the gateway's address with the Service's
-/// host name as Host. Marks request-sent when the request is written and first-byte when the first byte of
+/// host name as Host (for OpenFaaS, to the gateway's /function/NAME path). Marks request-sent when the request
+/// is written and first-byte when the first byte of
 /// the response arrives; the status line must be a 200.
 /// </summary>
 internal static class IngressRequest
 {
-    public static async Task SendAsync(string gateway, string host, PhaseClock phases, CancellationToken ct)
+    public static async Task SendAsync(string gateway, string host, PhaseClock phases, CancellationToken ct, string path = "/")
     {
         if (!KnativeSettings.TryGateway(gateway, out string gwHost, out int port))
             throw new TrialFailedException($"gateway '{gateway}' is not HOST:PORT");
         var addresses = IPAddress.TryParse(gwHost, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(gwHost, ct).ConfigureAwait(false);
         using var s = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await s.ConnectAsync(addresses, port, ct).ConfigureAwait(false);
-        byte[] request = Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: sandbench\r\nConnection: close\r\n\r\n");
+        byte[] request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: sandbench\r\nConnection: close\r\n\r\n");
         await s.SendAsync(request, SocketFlags.None, ct).ConfigureAwait(false);
         phases.Mark(Phases.RequestSent);
         var buffer = new byte[512];
@@ -31,7 +32,7 @@ internal static class IngressRequest
         if (n == 0) throw new TrialFailedException("the ingress closed the connection without a response");
         string head = Encoding.ASCII.GetString(buffer, 0, n).Split('\r')[0];
         if (!head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) && !head.StartsWith("HTTP/1.0 200", StringComparison.Ordinal))
-            throw new TrialFailedException($"the ingress answered '{head}' (is the gateway address right, and the Host '{host}' routed?)");
+            throw new TrialFailedException($"the ingress answered '{head}' (is the gateway address right, and the Host '{host}' {(path == "/" ? "routed" : $"and path {path} served")}?)");
     }
 
     /// <summary>The host name of a Service's URL (status.url), e.g. hello.default.example.com.</summary>

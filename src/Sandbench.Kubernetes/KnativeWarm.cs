@@ -50,7 +50,14 @@ internal static class KnativeWarm
             using (var first = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 first.CancelAfter(load.StartTimeout);
-                await IngressRequest.SendAsync(rt.Settings.Gateway, host, new PhaseClock(c.Clock), first.Token).ConfigureAwait(false);
+                try
+                {
+                    await IngressRequest.SendAsync(rt.Settings.Gateway, host, new PhaseClock(c.Clock), first.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"the first request was not answered within start-timeout {Durations.Format(load.StartTimeout)}");
+                }
             }
             phases.Mark(WarmExperiment.Answered);
             LoadResult result;
@@ -71,13 +78,12 @@ internal static class KnativeWarm
             else
             {
                 parameters["client"] = "this host";
-                result = await LocalAsync(rt, c, host, phases, samples, ct).ConfigureAwait(false);
+                KnativeSettings.TryGateway(rt.Settings.Gateway, out string gw, out int port);
+                var url = new Uri($"http://{(gw.Contains(':', StringComparison.Ordinal) ? $"[{gw}]" : gw)}:{port}/");
+                result = await ClientLoad.RunAsync(url, host, c, phases, samples, ct).ConfigureAwait(false);
             }
-            if (result.Interrupted) throw new OperationCanceledException(ct);
-            samples.AddRange(WarmExperiment.Figures(result));
-            histograms.AddRange(WarmExperiment.Encoded(result));
-            seconds = [.. result.Seconds.Select(s => new LoadSecond(s.Second, s.Completed, s.Errors, s.Late, s.Dropped, Ns(s.P50), Ns(s.P99)))];
-            if (result.Completed == 0) (status, error) = (TrialStatus.Failed, "no request was answered through the ingress during the load");
+            if (!ClientLoad.Record(result, samples, histograms, out seconds, ct))
+                (status, error) = (TrialStatus.Failed, "no request was answered through the ingress during the load");
         }
         catch (TimeoutException e) when (!ct.IsCancellationRequested)
         {
@@ -92,47 +98,7 @@ internal static class KnativeWarm
         {
             (status, error) = (TrialStatus.Failed, ObjectWatch.Describe(e));
         }
-        phases.Mark(Phases.Done);
         phases.TryGet(Phases.Spawn, out long origin);
-        var relative = phases.Snapshot().Select(p => new KeyValuePair<string, long>(p.Key, p.Value - origin)).ToList();
-        return new TrialOutcome(status, error, "http-answer", 0, relative, samples, parameters)
-        {
-            OriginNs = origin,
-            Histograms = status == TrialStatus.Ok ? histograms : [],
-            Seconds = status == TrialStatus.Ok ? seconds : [],
-        };
+        return ClientLoad.Outcome(status, error, phases, origin, samples, parameters, histograms, seconds);
     }
-
-    /// <summary>The warm-up and the load from this process through the ingress, every request carrying the Service's host.</summary>
-    private static async Task<LoadResult> LocalAsync(KnativeRuntime rt, TrialContext c, string host, PhaseClock phases,
-        List<KeyValuePair<string, double>> samples, CancellationToken ct)
-    {
-        var spec = c.Trial.Spec;
-        var load = spec.Load!;
-        KnativeSettings.TryGateway(rt.Settings.Gateway, out string gw, out int port);
-        var url = new Uri($"http://{(gw.Contains(':', StringComparison.Ordinal) ? $"[{gw}]" : gw)}:{port}/");
-        LoadOptions Options(TimeSpan d) => new()
-        {
-            Target = url,
-            Rate = c.Trial.Rate,
-            Duration = d,
-            Connections = load.Connections,
-            Timeout = spec.Timeout,
-            Headers = [new("Host", host)],
-        };
-        if (load.WarmupDuration > TimeSpan.Zero)
-        {
-            phases.Mark(WarmExperiment.WarmupStart);
-            var warm = await new LoadGenerator(Options(load.WarmupDuration)).RunAsync(ct).ConfigureAwait(false);
-            samples.Add(new("warmup_completed", warm.Completed));
-            samples.Add(new("warmup_errors", warm.Errors));
-            ct.ThrowIfCancellationRequested();
-        }
-        phases.Mark(WarmExperiment.LoadStart);
-        var result = await new LoadGenerator(Options(load.Duration)).RunAsync(ct).ConfigureAwait(false);
-        phases.Mark(WarmExperiment.LoadEnd);
-        return result;
-    }
-
-    private static long? Ns(double? ms) => ms is { } v ? (long)Math.Round(v * 1_000_000) : null;
 }

@@ -41,6 +41,8 @@ public static class RuntimeRegistry
         P("knative", RuntimeKinds.Knative),
         P("knative-gvisor", RuntimeKinds.Knative, ("runtime-class", "gvisor")),
         P("knative-kata", RuntimeKinds.Knative, ("runtime-class", "kata-qemu")),
+        // Functions behind the OpenFaaS gateway on this machine (a port-forward to a cluster's, or faasd); docs/openfaas.md.
+        P("openfaas", RuntimeKinds.OpenFaas),
     ];
 
     /// <summary>Options of kind knative (Sandbench.Kubernetes reads them).</summary>
@@ -51,8 +53,14 @@ public static class RuntimeRegistry
         "load-image",
     ];
 
+    /// <summary>Options of kind openfaas (Sandbench.Kubernetes reads them).</summary>
+    public static IReadOnlyList<string> OpenFaasOptions { get; } =
+    [
+        "gateway", "user", "password-file", "namespace", "image", "process", "min-scale", "max-scale", "profile", "poll", "zero-timeout",
+    ];
+
     /// <summary>Built-in profiles that run on this host (not on a cluster): what the one-experiment verbs run by default.</summary>
-    public static IReadOnlyList<string> Local { get; } = [.. BuiltIn.Where(p => p.Kind != RuntimeKinds.Knative).Select(p => p.Name)];
+    public static IReadOnlyList<string> Local { get; } = [.. BuiltIn.Where(p => !RuntimeKinds.Cluster.Contains(p.Kind)).Select(p => p.Name)];
 
     /// <summary>Options a plan may set, per kind.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> OptionsByKind { get; } =
@@ -65,6 +73,7 @@ public static class RuntimeRegistry
             [RuntimeKinds.Firecracker] = ["binary", "flags", "memory", "vcpus", "append", "rootfs", "network", "guest-address"],
             [RuntimeKinds.CloudHypervisor] = ["binary", "flags", "memory", "vcpus", "append", "network", "guest-address"],
             [RuntimeKinds.Knative] = KnativeOptions,
+            [RuntimeKinds.OpenFaas] = OpenFaasOptions,
         };
 
     public static IReadOnlyDictionary<string, RuntimeProfile> ByName { get; } =
@@ -83,7 +92,8 @@ public static class RuntimeRegistry
         RuntimeKinds.Oci => new OciRuntime(profile, ledger),
         RuntimeKinds.Firecracker => new FirecrackerRuntime(profile, ledger, artifacts),
         RuntimeKinds.CloudHypervisor => new CloudHypervisorRuntime(profile, ledger, artifacts),
-        RuntimeKinds.Knative => throw new SandbenchException($"{profile.Name}: knative runtimes are created by the program that references Sandbench.Kubernetes"),
+        RuntimeKinds.Knative or RuntimeKinds.OpenFaas =>
+            throw new SandbenchException($"{profile.Name}: {profile.Kind} runtimes are created by the program that references Sandbench.Kubernetes"),
         _ => throw new SandbenchException($"unknown runtime kind '{profile.Kind}' (valid: {string.Join(", ", RuntimeKinds.All)})"),
     };
 }

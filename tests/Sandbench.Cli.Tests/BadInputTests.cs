@@ -13,7 +13,7 @@ public sealed class BadInputTests : IDisposable
         var (code, _, err) = await _h.RunAsync("coldstart", "--runtimes", "process,firecrackerz", "--db", _h.Db);
 
         Assert.Equal(2, code);
-        Assert.Equal("error: --runtimes: unknown runtime 'firecrackerz' (valid: process, bwrap, runc, crun, runsc, kata, urunc, qemu, firecracker, cloud-hypervisor, knative, knative-gvisor, knative-kata)", err.Trim());
+        Assert.Equal("error: --runtimes: unknown runtime 'firecrackerz' (valid: process, bwrap, runc, crun, runsc, kata, urunc, qemu, firecracker, cloud-hypervisor, knative, knative-gvisor, knative-kata, openfaas)", err.Trim());
         Assert.False(File.Exists(_h.Db));
     }
 
@@ -84,7 +84,7 @@ public sealed class BadInputTests : IDisposable
         string[] expected =
         [
             "plan.yaml:1:7: name: use lowercase",
-            "plan.yaml:4:5: runtimes[1]: unknown runtime 'nosuchruntime' (valid: process, bwrap, runc, crun, runsc, kata, urunc, qemu, firecracker, cloud-hypervisor, knative, knative-gvisor, knative-kata)",
+            "plan.yaml:4:5: runtimes[1]: unknown runtime 'nosuchruntime' (valid: process, bwrap, runc, crun, runsc, kata, urunc, qemu, firecracker, cloud-hypervisor, knative, knative-gvisor, knative-kata, openfaas)",
             "plan.yaml:7:13: runtimes[2].binary: '../runc' is not allowed",
             "plan.yaml:8:5: runtimes[2].colour: unknown key 'colour'",
             "plan.yaml:9:20: workloads: unknown workload 'nosuchworkload' (valid: hello, hang, syscall, compress, json, graph-bfs, file-io, hello-go, hello-python, hello-node, hello-java, hello-csharp, retail-catalog, retail-photos, retail-purchase)",

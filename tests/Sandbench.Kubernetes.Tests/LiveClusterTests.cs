@@ -16,13 +16,6 @@ namespace Sandbench.Kubernetes.Tests;
 [Trait("Category", "LiveCluster")]
 public sealed class LiveClusterTests
 {
-    private sealed class NoArtifacts : IArtifactProvider
-    {
-        public IReadOnlyList<string> Workloads => ["hello"];
-        public Task<Artifact> GetAsync(string workload, CancellationToken ct) => throw new NotSupportedException();
-        public Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct) => throw new NotSupportedException();
-    }
-
     private static async Task<KnativeRuntime> RuntimeOrSkipAsync(params (string Key, string Value)[] extra)
     {
         string kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG") ?? "";

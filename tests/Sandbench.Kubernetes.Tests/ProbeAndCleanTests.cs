@@ -11,23 +11,6 @@ namespace Sandbench.Kubernetes.Tests;
 
 public sealed class ProbeAndCleanTests
 {
-    private sealed class NoArtifacts : IArtifactProvider
-    {
-        public IReadOnlyList<string> Workloads => ["hello"];
-        public Task<Artifact> GetAsync(string workload, CancellationToken ct) =>
-            Task.FromResult(new Artifact(workload, "/bin/true", "/", "/bin/true", "none", 0, []));
-        public Task<GuestImage> GetGuestImageAsync(string workload, long paddingBytes, CancellationToken ct) => throw new NotSupportedException();
-    }
-
-    private sealed class Quiet : IRunObserver
-    {
-        public List<string> Cleanup { get; } = [];
-        public void RuntimeSkipped(RuntimeProbe probe) { }
-        public void RunStarted(RunInfo run, int trials) { }
-        public void TrialFinished(Sandbench.Core.Experiments.TrialPlan trial, TrialRecord record) { }
-        public void CleanupProblem(string line) => Cleanup.Add(line);
-    }
-
     [Fact]
     public async Task Probe_FakeCluster_UsableWithTheVersion()
     {

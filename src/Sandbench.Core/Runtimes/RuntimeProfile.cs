@@ -11,11 +11,16 @@ public static class RuntimeKinds
     public const string CloudHypervisor = "cloud-hypervisor";
     /// <summary>Knative Services on a Kubernetes cluster, one RuntimeClass per profile (driven by Sandbench.Kubernetes).</summary>
     public const string Knative = "knative";
+    /// <summary>Functions behind an OpenFaaS gateway, driven through its REST API (by Sandbench.Kubernetes).</summary>
+    public const string OpenFaas = "openfaas";
+
+    /// <summary>The kinds whose sandboxes live on a cluster the host does not run (<see cref="IClusterRuntime"/>).</summary>
+    public static IReadOnlyList<string> Cluster { get; } = [Knative, OpenFaas];
 
     /// <summary>The kinds that boot a guest kernel.</summary>
     public static IReadOnlyList<string> Vm { get; } = [Qemu, Firecracker, CloudHypervisor];
 
-    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu, Firecracker, CloudHypervisor, Knative];
+    public static IReadOnlyList<string> All { get; } = [Process, Bwrap, Oci, Qemu, Firecracker, CloudHypervisor, Knative, OpenFaas];
 }
 
 /// <summary>
