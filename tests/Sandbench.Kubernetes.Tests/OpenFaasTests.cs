@@ -110,8 +110,8 @@ public sealed class OpenFaasTests : IAsyncLifetime
         {
             Assert.True(o.Status == TrialStatus.Ok, o.Error);
             double cold = o.Samples.Single(s => s.Key == ColdStartExperiment.Metric).Value;
-            // The request waited for a replica to start: at least the fake's start delay.
-            Assert.InRange(cold, _gateway.StartDelay.TotalMilliseconds * 1e6, 20e9);
+            // The request waited for a replica to start: the fake's start delay (its timer may fire a tick early).
+            Assert.InRange(cold, (_gateway.StartDelay.TotalMilliseconds - 5) * 1e6, 20e9);
             var phases = o.Phases.ToDictionary(p => p.Key, p => p.Value);
             Assert.Equal(0, phases[Phases.Spawn]);
             Assert.True(phases[OpenFaasPhases.ScaledUp] <= phases[OpenFaasPhases.Available]);
@@ -174,7 +174,7 @@ public sealed class OpenFaasTests : IAsyncLifetime
 
         Assert.True(o.Status == TrialStatus.Ok, o.Error);
         Assert.Equal(3, o.Samples.Single(s => s.Key == ScaleExperiment.AnsweredMetric).Value);
-        Assert.True(o.Samples.Single(s => s.Key == ScaleExperiment.AllReadyMetric).Value >= _gateway.StartDelay.TotalMilliseconds * 1e6);
+        Assert.True(o.Samples.Single(s => s.Key == ScaleExperiment.AllReadyMetric).Value >= (_gateway.StartDelay.TotalMilliseconds - 5) * 1e6);
         Assert.Equal(3, o.Members!.Count);
         Assert.All(o.Members, m =>
         {

@@ -21,7 +21,7 @@ public sealed class OpenFaasRuntime : IClusterRuntime
     private static readonly string[] Experiments = ["coldstart", "scale", "warm"];
     private readonly ConcurrentDictionary<string, string> _deployed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _available = new(StringComparer.Ordinal);
-    private OpenFaasApi? _api;
+    private readonly Lazy<OpenFaasApi> _api;
 
     public OpenFaasRuntime(RuntimeProfile profile, MonotonicClock clock) : this(profile, clock, null)
     {
@@ -34,6 +34,7 @@ public sealed class OpenFaasRuntime : IClusterRuntime
         Clock = clock;
         Settings = OpenFaasSettings.Read(profile, out var problems, environment);
         SettingProblems = problems;
+        _api = new Lazy<OpenFaasApi>(() => new OpenFaasApi(Settings)); // thread-safe: a step's deploys run at once
     }
 
     public RuntimeProfile Profile { get; }
@@ -49,7 +50,8 @@ public sealed class OpenFaasRuntime : IClusterRuntime
     /// <summary>Functions this runtime deployed and has not deleted yet.</summary>
     internal IReadOnlyCollection<string> Live => [.. _deployed.Keys];
 
-    internal OpenFaasApi Api() => _api ??= new OpenFaasApi(Settings);
+    /// <summary>The gateway's client: one for the runtime's life, shared by its trials.</summary>
+    internal OpenFaasApi Api() => _api.Value;
 
     public async Task<RuntimeProbe> ProbeAsync(IArtifactProvider artifacts, CancellationToken ct)
     {
