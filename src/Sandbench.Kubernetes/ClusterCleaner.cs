@@ -14,39 +14,13 @@ public static class ClusterCleaner
             return [$"could not reach a cluster: {problem}"];
         var api = new KnativeApi(client!, ns);
         var lines = new List<string>();
+        string where = $"in namespace {ns} of {source}";
+        static string? Failure(Exception e) => e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException ? ObjectWatch.Describe(e) : null;
         // When not even the Services can be listed, the cluster is not answering: that one line says so.
-        if (!await CleanKindAsync("Knative Service", api.LabelledServicesAsync, api.DeleteServiceAsync).ConfigureAwait(false)) return lines;
-        await CleanKindAsync("load Job", api.LabelledJobsAsync, api.DeleteJobAsync).ConfigureAwait(false);
+        if (!await Leftovers.DeleteAsync("Knative Service", where, $"{ns}/", api.LabelledServicesAsync, api.DeleteServiceAsync, Failure, runId, isActive, lines, ct)
+                .ConfigureAwait(false))
+            return lines;
+        await Leftovers.DeleteAsync("load Job", where, $"{ns}/", api.LabelledJobsAsync, api.DeleteJobAsync, Failure, runId, isActive, lines, ct).ConfigureAwait(false);
         return lines;
-
-        // False when the objects could not be listed.
-        async Task<bool> CleanKindAsync(string kind, Func<string?, CancellationToken, Task<IReadOnlyList<(string Name, string Run)>>> list,
-            Func<string, CancellationToken, Task<bool>> delete)
-        {
-            IReadOnlyList<(string Name, string Run)> found;
-            try
-            {
-                found = await list(runId, ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
-            {
-                lines.Add($"could not list {kind}s in namespace {ns} of {source}: {ObjectWatch.Describe(e)}");
-                return false;
-            }
-            foreach (var (name, run) in found)
-            {
-                if (runId is null && isActive(run)) continue;
-                try
-                {
-                    bool deleted = await delete(name, ct).ConfigureAwait(false);
-                    lines.Add(deleted ? $"deleted {kind} {ns}/{name} of run {run}" : $"{kind} {ns}/{name} of run {run} was already gone");
-                }
-                catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
-                {
-                    lines.Add($"could not delete {kind} {ns}/{name} of run {run}: {ObjectWatch.Describe(e)}");
-                }
-            }
-            return true;
-        }
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Sandbench.Core.Experiments;
+using Sandbench.Core.Plans;
 using Sandbench.Core.Timing;
 
 namespace Sandbench.Kubernetes;
@@ -33,6 +34,22 @@ internal static class IngressRequest
         string head = Encoding.ASCII.GetString(buffer, 0, n).Split('\r')[0];
         if (!head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) && !head.StartsWith("HTTP/1.0 200", StringComparison.Ordinal))
             throw new TrialFailedException($"the ingress answered '{head}' (is the gateway address right, and the Host '{host}' {(path == "/" ? "routed" : $"and path {path} served")}?)");
+    }
+
+    /// <summary>A warm trial's first request, which shows a replica serves: answered within <paramref name="startTimeout"/>.</summary>
+    /// <exception cref="TimeoutException">No answer within <paramref name="startTimeout"/>.</exception>
+    public static async Task FirstAnswerAsync(string gateway, string host, TimeSpan startTimeout, MonotonicClock clock, CancellationToken ct, string path = "/")
+    {
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        first.CancelAfter(startTimeout);
+        try
+        {
+            await SendAsync(gateway, host, new PhaseClock(clock), first.Token, path).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the first request was not answered within start-timeout {Durations.Format(startTimeout)}");
+        }
     }
 
     /// <summary>The host name of a Service's URL (status.url), e.g. hello.default.example.com.</summary>

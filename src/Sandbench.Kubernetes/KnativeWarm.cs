@@ -47,18 +47,7 @@ internal static class KnativeWarm
                 host = IngressRequest.HostOf(line.Url) ?? throw new TrialFailedException($"the Service's URL '{line.Url}' has no host name");
             }
             parameters["host"] = host;
-            using (var first = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                first.CancelAfter(load.StartTimeout);
-                try
-                {
-                    await IngressRequest.SendAsync(rt.Settings.Gateway, host, new PhaseClock(c.Clock), first.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"the first request was not answered within start-timeout {Durations.Format(load.StartTimeout)}");
-                }
-            }
+            await IngressRequest.FirstAnswerAsync(rt.Settings.Gateway, host, load.StartTimeout, c.Clock, ct).ConfigureAwait(false);
             phases.Mark(WarmExperiment.Answered);
             LoadResult result;
             if (rt.Settings.LoadImage is { } image)

@@ -15,29 +15,10 @@ public static class OpenFaasCleaner
         var settings = OpenFaasSettings.Read(profile, out var problems);
         if (problems.Count > 0) return [.. problems.Select(p => $"could not clean OpenFaaS functions: {p}")];
         using var api = new OpenFaasApi(settings);
-        IReadOnlyList<(string Name, string Run)> found;
-        try
-        {
-            found = await api.LabelledAsync(runId, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is GatewayException or HttpRequestException or IOException or System.Text.Json.JsonException)
-        {
-            return [$"could not list OpenFaaS functions at {settings.Gateway}: {e.Message}"];
-        }
         var lines = new List<string>();
-        foreach (var (name, run) in found)
-        {
-            if (runId is null && isActive(run)) continue;
-            try
-            {
-                bool deleted = await api.DeleteAsync(name, ct).ConfigureAwait(false);
-                lines.Add(deleted ? $"deleted OpenFaaS function {name} of run {run}" : $"OpenFaaS function {name} of run {run} was already gone");
-            }
-            catch (Exception e) when (e is GatewayException or HttpRequestException or IOException)
-            {
-                lines.Add($"could not delete OpenFaaS function {name} of run {run}: {e.Message}");
-            }
-        }
+        await Leftovers.DeleteAsync("OpenFaaS function", $"at {settings.Gateway}", "", api.LabelledAsync, api.DeleteAsync,
+            e => e is GatewayException or HttpRequestException or IOException or System.Text.Json.JsonException ? e.Message : null,
+            runId, isActive, lines, ct).ConfigureAwait(false);
         return lines;
     }
 }

@@ -37,18 +37,7 @@ internal static class OpenFaasWarm
             parameters["function"] = name;
             await rt.EnsureAvailableAsync(name, load.StartTimeout, ct).ConfigureAwait(false);
             string path = "/" + rt.Api().FunctionPath(name);
-            using (var first = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                first.CancelAfter(load.StartTimeout);
-                try
-                {
-                    await IngressRequest.SendAsync(rt.GatewayHostPort, rt.Settings.Gateway.Authority, new PhaseClock(c.Clock), first.Token, path).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"the first request was not answered within start-timeout {Durations.Format(load.StartTimeout)}");
-                }
-            }
+            await IngressRequest.FirstAnswerAsync(rt.GatewayHostPort, rt.Settings.Gateway.Authority, load.StartTimeout, c.Clock, ct, path).ConfigureAwait(false);
             phases.Mark(WarmExperiment.Answered);
             var result = await ClientLoad.RunAsync(new Uri(rt.Settings.Gateway, path), null, c, phases, samples, ct).ConfigureAwait(false);
             if (!ClientLoad.Record(result, samples, histograms, out seconds, ct))
