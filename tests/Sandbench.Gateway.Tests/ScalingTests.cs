@@ -133,7 +133,9 @@ public sealed class ScalingTests : IAsyncLifetime
     public async Task IdleWindow_Passes_ScalesToZeroThenStartsAgain(string name)
     {
         var runtime = await _f.UsableAsync(name);
-        var gw = await _f.StartAsync(runtime, new ScalingOptions { IdleWindow = TimeSpan.FromSeconds(30) });
+        // The start timeout far beyond the idle window: with socket activation the first answer may come before 'runc start'
+        // returns, and the clock advanced to the idle window must not also reach the start timeout (30 s by default).
+        var gw = await _f.StartAsync(runtime, new ScalingOptions { IdleWindow = TimeSpan.FromSeconds(30), StartTimeout = TimeSpan.FromMinutes(10) });
         using var client = GatewayFixture.Client();
         var ct = TestContext.Current.CancellationToken;
 
