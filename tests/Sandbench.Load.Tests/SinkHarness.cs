@@ -10,12 +10,15 @@ internal sealed class RunningSink : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop;
 
-    private RunningSink(Task<SinkResult> run, IPEndPoint endpoint, CancellationTokenSource stop)
+    private RunningSink(EventSink sink, Task<SinkResult> run, IPEndPoint endpoint, CancellationTokenSource stop)
     {
+        Sink = sink;
         Run = run;
         Endpoint = endpoint;
         _stop = stop;
     }
+
+    public EventSink Sink { get; }
 
     public Task<SinkResult> Run { get; }
 
@@ -23,14 +26,16 @@ internal sealed class RunningSink : IAsyncDisposable
 
     public Uri Url => new($"http://127.0.0.1:{Endpoint.Port}/");
 
-    public static async Task<RunningSink> StartAsync(SinkOptions options, TimeProvider? time = null)
+    private IPEndPoint Loopback => new(IPAddress.Loopback, Endpoint.Port);
+
+    public static async Task<RunningSink> StartAsync(SinkOptions options, TimeProvider? time = null, Action<ArrivedEvent>? otherTypeArrived = null)
     {
         var listening = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         var stop = new CancellationTokenSource();
-        var sink = new EventSink(options) { Listening = ep => listening.TrySetResult(ep), Time = time ?? TimeProvider.System };
+        var sink = new EventSink(options) { Listening = ep => listening.TrySetResult(ep), Time = time ?? TimeProvider.System, OtherTypeArrived = otherTypeArrived };
         var run = Task.Run(() => sink.RunAsync(stop.Token));
         if (await Task.WhenAny(listening.Task, run) == run) await run; // a failure to listen surfaces here
-        return new RunningSink(run, await listening.Task, stop);
+        return new RunningSink(sink, run, await listening.Task, stop);
     }
 
     /// <summary>Ctrl+C for the sink: it ends and returns what it received.</summary>
@@ -51,7 +56,7 @@ internal sealed class RunningSink : IAsyncDisposable
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await socket.ConnectAsync(Endpoint, limit.Token);
+        await socket.ConnectAsync(Loopback, limit.Token); // a sink on 0.0.0.0 is reached on 127.0.0.1
         await socket.SendAsync(Encoding.UTF8.GetBytes(request), SocketFlags.None, limit.Token);
         var answer = new MemoryStream();
         var buffer = new byte[4096];

@@ -17,6 +17,7 @@ internal sealed record DecodedEvent
 
     public string Id { get; init; } = "";
     public string Source { get; init; } = "";
+    public string Type { get; init; } = "";
     public CloudEventMode Mode { get; init; }
 
     /// <summary>The <see cref="EventAttributes.SentNs"/> attribute, when present and a number.</summary>
@@ -85,6 +86,7 @@ internal static class EventDecoder
         {
             Id = cloudEvent.Id!,
             Source = cloudEvent.Source!.OriginalString,
+            Type = cloudEvent.Type!,
             Mode = mode,
             SentNs = long.TryParse(sent, NumberStyles.None, CultureInfo.InvariantCulture, out long ns) ? ns : null,
             Clock = cloudEvent[ClockAttribute] as string,

@@ -7,12 +7,18 @@ using System.Text;
 
 namespace Sandbench.Load.CloudEvents;
 
+/// <summary>A valid event of a type the sink does not measure, as it arrived (for an eventing round's probes).</summary>
+/// <param name="ReceivedNs">CLOCK_MONOTONIC nanoseconds when the sink had the whole request (<see cref="EventClock"/>).</param>
+/// <param name="SentNs">The event's <see cref="EventAttributes.SentNs"/>, when present.</param>
+public sealed record ArrivedEvent(string Type, string Source, string Id, long ReceivedNs, long? SentNs);
+
 /// <summary>
-/// Receives CloudEvents over HTTP/1.1 on 127.0.0.1 (binary and structured mode, decoded by the
-/// CloudEvents library), answers 202 to each valid event and 400 to anything else, and times the
-/// delivery of every event that carries its send time. Each request is timed when the read that
-/// completes it returns, before it is decoded, so the decoding cost is not part of the latency.
-/// Stops after the duration, after the count, or on cancellation, and closes every connection.
+/// Receives CloudEvents over HTTP/1.1 on its address (127.0.0.1 unless told otherwise; binary and
+/// structured mode, decoded by the CloudEvents library), answers 202 to each valid event and 400 to
+/// anything else, and times the delivery of every measured event that carries its send time. Each
+/// request is timed when the read that completes it returns, before it is decoded, so the decoding cost
+/// is not part of the latency. Stops after the duration, after the count, at <see cref="Stop"/> or on
+/// cancellation, and closes every connection.
 /// </summary>
 public sealed class EventSink(SinkOptions options)
 {
@@ -28,6 +34,29 @@ public sealed class EventSink(SinkOptions options)
     /// <summary>Wall-clock time to label the run, and the timers of the duration and the progress line.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Called for each valid event of a type other than <see cref="SinkOptions.MeasuredType"/>, after it was counted
+    /// and before its 202 is sent, on the connection's thread: keep it short.
+    /// </summary>
+    public Action<ArrivedEvent>? OtherTypeArrived { get; init; }
+
+    private readonly CountSignal _measured = new();
+    private Action? _stopRun;
+    private int _stopRequested;
+
+    /// <summary>Distinct measured events received so far.</summary>
+    public long Events => _measured.Count;
+
+    /// <summary>Completes once at least <paramref name="count"/> distinct measured events were received (at once when they were).</summary>
+    public Task WhenEventsAsync(long count, CancellationToken ct) => _measured.WhenAtLeast(count).WaitAsync(ct);
+
+    /// <summary>Ends the run (ended by <c>stopped</c>): the sink closes its socket and connections and returns what it received.</summary>
+    public void Stop()
+    {
+        Interlocked.Exchange(ref _stopRequested, 1);
+        Volatile.Read(ref _stopRun)?.Invoke();
+    }
+
     static EventSink()
     {
         // As for the generator: socket continuations run on the epoll thread, so a request is timed when
@@ -41,24 +70,28 @@ public sealed class EventSink(SinkOptions options)
         var problems = options.Validate();
         if (problems.Count > 0) throw new LoadException(string.Join(Environment.NewLine, problems));
 
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var asked = new IPEndPoint(options.Listen, options.Port);
+        using var listener = new Socket(options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, options.Port));
+            if (options.Listen.Equals(IPAddress.IPv6Any)) listener.DualMode = true; // [::] takes IPv4 too, as 0.0.0.0 would
+            listener.Bind(asked);
             listener.Listen(1024);
         }
         catch (SocketException e)
         {
             throw new LoadException(e.SocketErrorCode == SocketError.AddressAlreadyInUse
-                ? $"--port {options.Port}: 127.0.0.1:{options.Port} is already in use"
-                : $"--port {options.Port}: cannot listen on 127.0.0.1 ({e.Message})");
+                ? $"cannot listen on {asked}: {asked} is already in use (choose another port, or 0 for any free one)"
+                : $"cannot listen on {asked}: {e.Message}");
         }
         var endpoint = (IPEndPoint)listener.LocalEndPoint!;
         await WarmUpAsync(endpoint).ConfigureAwait(false);
         long start = Stopwatch.GetTimestamp();
         var startedUtc = Time.GetUtcNow();
-        var recorder = new SinkRecorder(start, options.Count);
+        var recorder = new SinkRecorder(start, options.Count, options.MeasuredType, _measured);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Interlocked.Exchange(ref _stopRun, () => Cancel(stop));
+        if (Volatile.Read(ref _stopRequested) == 1) Cancel(stop);
         var live = new ConcurrentDictionary<Socket, Task>();
         using var closeAll = stop.Token.Register(() =>
         {
@@ -83,13 +116,15 @@ public sealed class EventSink(SinkOptions options)
                 break;
             }
             socket.NoDelay = true;
-            live[socket] = Task.Run(() => ServeAsync(socket, recorder, stop, live), CancellationToken.None);
+            live[socket] = Task.Run(() => ServeAsync(socket, recorder, stop, live, OtherTypeArrived), CancellationToken.None);
             if (stop.IsCancellationRequested) socket.Dispose(); // registered after the close-all ran
         }
+        Interlocked.Exchange(ref _stopRun, null);
         Cancel(stop);
         await Task.WhenAll(live.Values).ConfigureAwait(false);
         double elapsed = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
-        string endedBy = recorder.CountReached ? "count" : ct.IsCancellationRequested ? "interrupted" : "duration";
+        string endedBy = recorder.CountReached ? "count" : ct.IsCancellationRequested ? "interrupted"
+            : Volatile.Read(ref _stopRequested) == 1 ? "stopped" : "duration";
         return recorder.Result(options, endpoint.ToString(), endedBy, startedUtc, elapsed);
     }
 
@@ -120,7 +155,8 @@ public sealed class EventSink(SinkOptions options)
         }
     }
 
-    private static async Task ServeAsync(Socket socket, SinkRecorder recorder, CancellationTokenSource stop, ConcurrentDictionary<Socket, Task> live)
+    private static async Task ServeAsync(Socket socket, SinkRecorder recorder, CancellationTokenSource stop, ConcurrentDictionary<Socket, Task> live,
+        Action<ArrivedEvent>? otherTypeArrived)
     {
         var reader = new HttpRequestReader();
         var replies = new ArrayBufferWriter<byte>(256);
@@ -149,6 +185,10 @@ public sealed class EventSink(SinkOptions options)
                     {
                         case Verdict.Accepted:
                         case Verdict.Duplicate:
+                            replies.Write(Accepted);
+                            break;
+                        case Verdict.OtherType:
+                            otherTypeArrived?.Invoke(new ArrivedEvent(decoded.Type, decoded.Source, decoded.Id, EventClock.ToNs(received), decoded.SentNs));
                             replies.Write(Accepted);
                             break;
                         case Verdict.Invalid:

@@ -14,15 +14,23 @@ internal enum Verdict
     Invalid,
     /// <summary>The count was already reached: 503.</summary>
     Rejected,
+    /// <summary>A valid event of a type other than the measured one: 202, counted apart, not timed.</summary>
+    OtherType,
 }
 
 /// <summary>
 /// Counts and times what the sink receives, under one lock (decoding an event costs far more than
 /// taking it). Each second keeps a histogram only while events may still land in it (the current and
 /// the previous second); older seconds are reduced to their percentiles, so memory does not grow with the run.
+/// With a measured type, only events of that type are counted as events and timed; others are counted by type.
 /// </summary>
-internal sealed class SinkRecorder(long startTimestamp, long? countLimit)
+internal sealed class SinkRecorder(long startTimestamp, long? countLimit, string? measuredType = null, CountSignal? measured = null)
 {
+    /// <summary>At most this many distinct other types are named in the result; the rest are counted under <see cref="MoreTypes"/>.</summary>
+    public const int NamedTypes = 32;
+
+    public const string MoreTypes = "(more types)";
+
     /// <summary>Highest recordable latency: one hour, in nanoseconds; larger values are clamped.</summary>
     public const long HighestNs = 3_600_000_000_000;
 
@@ -43,6 +51,7 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit)
     private readonly List<Second> _seconds = [];
     private readonly SortedDictionary<string, long> _invalid = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, string> _examples = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long> _otherTypes = new(StringComparer.Ordinal);
     private readonly string _clock = EventClock.Domain;
     private long _requests, _events, _binary, _structured, _duplicates, _untimed, _foreign, _negative, _rejected;
     private long _firstEvent, _lastEvent;
@@ -64,6 +73,12 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit)
                 second.Invalid++;
                 return Verdict.Invalid;
             }
+            if (measuredType is not null && e.Type != measuredType)
+            {
+                string key = _otherTypes.Count < NamedTypes || _otherTypes.ContainsKey(e.Type) ? e.Type : MoreTypes;
+                _otherTypes[key] = _otherTypes.GetValueOrDefault(key) + 1;
+                return Verdict.OtherType;
+            }
             if (CountReached)
             {
                 _rejected++;
@@ -76,6 +91,7 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit)
                 return Verdict.Duplicate;
             }
             Volatile.Write(ref _events, _events + 1);
+            measured?.Increment();
             second.Events++;
             if (e.Mode == CloudEventMode.Binary) _binary++;
             else _structured++;
@@ -114,6 +130,7 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit)
                 Listen = listen,
                 DurationLimitSeconds = options.Duration?.TotalSeconds,
                 CountLimit = options.Count,
+                MeasuredType = options.MeasuredType,
                 ElapsedSeconds = elapsed,
                 EndedBy = endedBy,
                 StartedUtc = startedUtc,
@@ -130,6 +147,8 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit)
                 ForeignClock = _foreign,
                 NegativeLatency = _negative,
                 Rejected = _rejected,
+                OtherTypes = _otherTypes.Values.Sum(),
+                OtherTypesByType = new SortedDictionary<string, long>(_otherTypes, StringComparer.Ordinal),
                 EventsPerSecond = _events > 1 && span > 0 ? (_events - 1) / span : null,
                 Delivery = DeliverySummary.Of(_delivery),
                 Clock = _clock,

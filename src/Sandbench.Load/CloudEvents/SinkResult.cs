@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using HdrHistogram;
 
@@ -32,19 +33,22 @@ public sealed record SinkResult
     public required string Listen { get; init; }
     public double? DurationLimitSeconds { get; init; }
     public long? CountLimit { get; init; }
+
+    /// <summary>The only type measured (<see cref="SinkOptions.MeasuredType"/>); null: every type.</summary>
+    public string? MeasuredType { get; init; }
     public required double ElapsedSeconds { get; init; }
 
-    /// <summary><c>count</c>, <c>duration</c> or <c>interrupted</c>.</summary>
+    /// <summary><c>count</c>, <c>duration</c>, <c>stopped</c> (by its owner, e.g. an eventing round) or <c>interrupted</c>.</summary>
     public required string EndedBy { get; init; }
     public required DateTimeOffset StartedUtc { get; init; }
 
     /// <summary>CLOCK_MONOTONIC nanoseconds when the sink started listening (second 0 of <see cref="Seconds"/>).</summary>
     public required long StartedNs { get; init; }
 
-    /// <summary>HTTP requests read, valid or not.</summary>
+    /// <summary>HTTP requests read, valid or not, of every type.</summary>
     public required long Requests { get; init; }
 
-    /// <summary>Distinct valid events (by source and id), answered 202.</summary>
+    /// <summary>Distinct valid events (by source and id) of the measured type (of any type without one), answered 202.</summary>
     public required long Events { get; init; }
     public required long Binary { get; init; }
     public required long Structured { get; init; }
@@ -71,6 +75,12 @@ public sealed record SinkResult
     /// <summary>Requests that arrived once <see cref="CountLimit"/> was reached (answered 503).</summary>
     public required long Rejected { get; init; }
 
+    /// <summary>Valid events of a type other than <see cref="MeasuredType"/>: answered 202, not in <see cref="Events"/>, not timed, not deduplicated.</summary>
+    public long OtherTypes { get; init; }
+
+    /// <summary><see cref="OtherTypes"/> by type (the first 32 types by name, the rest as "(more types)").</summary>
+    public IReadOnlyDictionary<string, long> OtherTypesByType { get; init; } = new Dictionary<string, long>();
+
     /// <summary>Events per second between the first and the last event received.</summary>
     public double? EventsPerSecond { get; init; }
     public DeliverySummary? Delivery { get; init; }
@@ -81,9 +91,33 @@ public sealed record SinkResult
     public required string Clock { get; init; }
     public required IReadOnlyList<SinkSecond> Seconds { get; init; }
 
-    /// <summary>The delivery latency histogram (ns), <see cref="HistogramCodec"/>-encoded, for the results file.</summary>
+    /// <summary>The delivery latency histogram (ns), <see cref="HistogramCodec"/>-encoded, for the results file; in JSON as <see cref="EncodedDeliveryHistogram"/>.</summary>
     [JsonIgnore]
     public byte[]? DeliveryHistogram { get; init; }
+
+    /// <summary><see cref="DeliveryHistogram"/> in base64: HdrHistogram's V2 compressed encoding, as <see cref="LoadResult.EncodedHistograms"/>.</summary>
+    public string? EncodedDeliveryHistogram => DeliveryHistogram is { } h ? Convert.ToBase64String(h) : null;
+
+    private static readonly JsonSerializerOptions Reading = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Reads what <c>sandbench sink --json</c> printed (or a round's <c>sink</c> object), the delivery histogram included.</summary>
+    /// <exception cref="JsonException">Not such a document, or a damaged histogram.</exception>
+    public static SinkResult FromJson(string json)
+    {
+        var result = JsonSerializer.Deserialize<SinkResult>(json, Reading) ?? throw new JsonException("the document is null");
+        using var doc = JsonDocument.Parse(json);
+        if (!doc.RootElement.TryGetProperty("encodedDeliveryHistogram", out var encoded) || encoded.GetString() is not { } text) return result;
+        try
+        {
+            byte[] bytes = Convert.FromBase64String(text);
+            HistogramCodec.Decode(bytes); // refuse damage here rather than when the run is stored
+            return result with { DeliveryHistogram = bytes };
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException)
+        {
+            throw new JsonException($"histogram 'encodedDeliveryHistogram': {e.Message}", e);
+        }
+    }
 
     /// <summary>The figures as named samples for the results file: counts, and latencies in nanoseconds.</summary>
     public IReadOnlyList<KeyValuePair<string, double>> Samples()
@@ -94,6 +128,7 @@ public sealed record SinkResult
             new("invalid", Invalid), new("duplicates", Duplicates), new("untimed", Untimed), new("foreign_clock", ForeignClock),
             new("negative_latency", NegativeLatency), new("rejected", Rejected), new("elapsed_ns", ElapsedSeconds * 1e9),
         };
+        if (MeasuredType is not null) s.Add(new("other_types", OtherTypes));
         if (EventsPerSecond is { } rate) s.Add(new("events_per_s", rate));
         if (Delivery is { } d)
         {
@@ -117,12 +152,17 @@ public sealed record SinkResult
     }
 
     /// <summary>The settings, as stored with the run.</summary>
-    public IReadOnlyDictionary<string, string> Parameters() => new SortedDictionary<string, string>(StringComparer.Ordinal)
+    public IReadOnlyDictionary<string, string> Parameters()
     {
-        ["listen"] = Listen,
-        ["duration_limit_s"] = DurationLimitSeconds?.ToString(CultureInfo.InvariantCulture) ?? "none",
-        ["count_limit"] = CountLimit?.ToString(CultureInfo.InvariantCulture) ?? "none",
-        ["ended_by"] = EndedBy,
-        ["clock"] = Clock,
-    };
+        var p = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["listen"] = Listen,
+            ["duration_limit_s"] = DurationLimitSeconds?.ToString(CultureInfo.InvariantCulture) ?? "none",
+            ["count_limit"] = CountLimit?.ToString(CultureInfo.InvariantCulture) ?? "none",
+            ["ended_by"] = EndedBy,
+            ["clock"] = Clock,
+        };
+        if (MeasuredType is { } t) p["measured_type"] = t;
+        return p;
+    }
 }
