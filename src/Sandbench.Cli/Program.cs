@@ -28,6 +28,7 @@ var root = new RootCommand("Sandbench: what it costs to run a serverless functio
     ExportCommand.Build(),
     ReportCommand.Build(),
     SinkCommand.Build(app),
+    EventingCommand.Build(app),
     GatewayCommand.Build(app),
     CommunityCommand.Build(app),
 };

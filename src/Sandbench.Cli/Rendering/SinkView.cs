@@ -32,10 +32,7 @@ internal static class SinkView
         if (r.ForeignClock + r.NegativeLatency > 0)
             AnsiConsole.MarkupLine("[yellow]some events were stamped on a clock this sink cannot compare with (another host, boot or time namespace); they are counted, not timed[/]");
 
-        var lat = new Table().Title("delivery latency: received − sent, CLOCK_MONOTONIC (ms)").AddColumns("n", "min", "mean", "stdev", "p50", "p90", "p99", "p99.9", "max");
-        if (r.Delivery is { } s) lat.AddRow(N(s.N), Ms(s.Min), Ms(s.Mean), Ms(s.StdDev), Ms(s.P50), Ms(s.P90), Ms(s.P99), Ms(s.P999), Ms(s.Max));
-        else lat.AddRow("0", "-", "-", "-", "-", "-", "-", "-", "-");
-        AnsiConsole.Write(lat);
+        AnsiConsole.Write(DeliveryTable(r.Delivery));
 
         var active = r.Seconds.Where(x => x.Events + x.Invalid + x.Duplicates > 0).ToList();
         if (active.Count == 0) return;
@@ -45,15 +42,30 @@ internal static class SinkView
         AnsiConsole.Write(seconds);
     }
 
+    /// <summary>The delivery latency summary as a one-row table.</summary>
+    public static Table DeliveryTable(DeliverySummary? d)
+    {
+        var lat = new Table().Title("delivery latency: received − sent, CLOCK_MONOTONIC (ms)").AddColumns("n", "min", "mean", "stdev", "p50", "p90", "p99", "p99.9", "max");
+        if (d is { } s) lat.AddRow(N(s.N), Ms(s.Min), Ms(s.Mean), Ms(s.StdDev), Ms(s.P50), Ms(s.P90), Ms(s.P99), Ms(s.P999), Ms(s.Max));
+        else lat.AddRow("0", "-", "-", "-", "-", "-", "-", "-", "-");
+        return lat;
+    }
+
     /// <summary>The eventing trials of a stored run (<c>sandbench show</c>).</summary>
     public static void PrintStored(IReadOnlyList<EventingResult> results)
     {
         var table = new Table().Title("eventing: delivery latency at the sink, received − sent on CLOCK_MONOTONIC (ms)");
-        foreach (var c in new[] { "label", "events", "events/s", "invalid", "duplicates", "untimed", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "ended by" })
+        bool rounds = results.Any(e => e.Accepted is not null); // an eventing round knows what the broker accepted
+        string[] sender = rounds ? ["accepted", "lost"] : [];
+        string[] columns = ["label", .. sender, "events", "events/s", "invalid", "duplicates", "untimed", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "ended by"];
+        foreach (var c in columns)
             table.AddColumn(new TableColumn(c) { Alignment = c is "label" or "ended by" ? Justify.Left : Justify.Right });
         foreach (var e in results)
-            table.AddRow(Markup.Escape(e.Label.Length == 0 ? "-" : e.Label), N(e.Events), e.EventsPerSecond?.ToString("F1", Inv) ?? "-", N(e.Invalid), N(e.Duplicates),
-                N(e.Untimed + e.ForeignClock + e.NegativeLatency), Ms(e.MinMs), Ms(e.MeanMs), Ms(e.P50Ms), Ms(e.P90Ms), Ms(e.P99Ms), Ms(e.P999Ms), Ms(e.MaxMs), e.EndedBy);
+        {
+            string[] sent = rounds ? [e.Accepted?.ToString(Inv) ?? "-", e.Lost?.ToString(Inv) ?? "-"] : [];
+            table.AddRow([Markup.Escape(e.Label.Length == 0 ? "-" : e.Label), .. sent, N(e.Events), e.EventsPerSecond?.ToString("F1", Inv) ?? "-", N(e.Invalid), N(e.Duplicates),
+                N(e.Untimed + e.ForeignClock + e.NegativeLatency), Ms(e.MinMs), Ms(e.MeanMs), Ms(e.P50Ms), Ms(e.P90Ms), Ms(e.P99Ms), Ms(e.P999Ms), Ms(e.MaxMs), e.EndedBy]);
+        }
         AnsiConsole.Write(table);
     }
 

@@ -2,7 +2,10 @@ using Sandbench.Core.Storage;
 
 namespace Sandbench.Core.Stats;
 
-/// <summary>What one CloudEvents sink trial received, from its stored samples; latencies in milliseconds.</summary>
+/// <summary>
+/// What one CloudEvents sink trial received, from its stored samples; latencies in milliseconds. An eventing round
+/// (<c>sandbench eventing</c>) also stored what the broker accepted and what was lost; a plain sink run has neither.
+/// </summary>
 public sealed record EventingResult(
     string Label,
     string EndedBy,
@@ -19,9 +22,11 @@ public sealed record EventingResult(
     double? P90Ms,
     double? P99Ms,
     double? P999Ms,
-    double? MaxMs);
+    double? MaxMs,
+    long? Accepted = null,
+    long? Lost = null);
 
-/// <summary>The eventing trials of a run (<c>sandbench sink</c>): one row each, in the order stored.</summary>
+/// <summary>The eventing trials of a run (<c>sandbench sink</c>, <c>sandbench eventing</c>): one row each, in the order stored.</summary>
 public static class Eventing
 {
     public const string Experiment = "eventing";
@@ -33,6 +38,7 @@ public static class Eventing
             double? Ms(string m) => t.Sample($"delivery_{m}_ns") is { } ns ? ns / 1e6 : null;
             return new EventingResult(t.Parameters.GetValueOrDefault("label", ""), t.Parameters.GetValueOrDefault("ended_by", "?"),
                 Count("events"), Count("invalid"), Count("duplicates"), Count("untimed"), Count("foreign_clock"), Count("negative_latency"),
-                t.Sample("events_per_s"), Ms("min"), Ms("mean"), Ms("p50"), Ms("p90"), Ms("p99"), Ms("p999"), Ms("max"));
+                t.Sample("events_per_s"), Ms("min"), Ms("mean"), Ms("p50"), Ms("p90"), Ms("p99"), Ms("p999"), Ms("max"),
+                (long?)t.Sample("accepted"), (long?)t.Sample("lost"));
         })];
 }

@@ -90,13 +90,16 @@ internal static class HtmlTables
     private static void Eventing(StringBuilder h, IReadOnlyList<EventingResult> rows, string of)
     {
         static string Ms(double? ms) => ms is { } v ? v.ToString(v < 1 ? "F4" : v < 10 ? "F3" : "F2", CultureInfo.InvariantCulture) : "-";
+        bool rounds = rows.Any(e => e.Accepted is not null); // an eventing round knows what the broker accepted
+        string[] sender = rounds ? ["accepted", "lost"] : [];
         Table(h, "eventing: delivery latency at the sink, received − sent on CLOCK_MONOTONIC (ms)" + of,
-            ["label", "events", "events/s", "invalid", "duplicates", "untimed", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "ended by"],
-            rows.Select(e => new[]
-            {
-                e.Label.Length == 0 ? "-" : e.Label, Inv($"{e.Events}"), e.EventsPerSecond is { } r ? Inv($"{r:F1}") : "-", Inv($"{e.Invalid}"), Inv($"{e.Duplicates}"),
+            ["label", .. sender, "events", "events/s", "invalid", "duplicates", "untimed", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "ended by"],
+            rows.Select(e => (string[])
+            [
+                e.Label.Length == 0 ? "-" : e.Label, .. rounds ? [e.Accepted is { } a ? Inv($"{a}") : "-", e.Lost is { } l ? Inv($"{l}") : "-"] : Array.Empty<string>(),
+                Inv($"{e.Events}"), e.EventsPerSecond is { } r ? Inv($"{r:F1}") : "-", Inv($"{e.Invalid}"), Inv($"{e.Duplicates}"),
                 Inv($"{e.Untimed + e.ForeignClock + e.NegativeLatency}"), Ms(e.MinMs), Ms(e.MeanMs), Ms(e.P50Ms), Ms(e.P90Ms), Ms(e.P99Ms), Ms(e.P999Ms), Ms(e.MaxMs), e.EndedBy,
-            }), numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+            ]), numeric: [.. Enumerable.Range(1, 12 + sender.Length)]);
     }
 
     private static void Gateway(StringBuilder h, IReadOnlyList<GatewayResult> rows, string of)
