@@ -1,7 +1,7 @@
 namespace Sandbench.Kubernetes;
 
 /// <summary>
-/// <c>sandbench clean --kubernetes</c>: deletes the Knative Services and the in-cluster load Jobs that runs left on the
+/// <c>sandbench clean --kubernetes</c>: deletes the Knative Services, in-cluster Jobs (load, eventing), Triggers and sink Services that runs left on the
 /// cluster (found by the run label), skipping runs still alive on this host (they delete their own when they end).
 /// </summary>
 public static class ClusterCleaner
@@ -20,7 +20,24 @@ public static class ClusterCleaner
         if (!await Leftovers.DeleteAsync("Knative Service", where, $"{ns}/", api.LabelledServicesAsync, api.DeleteServiceAsync, Failure, runId, isActive, lines, ct)
                 .ConfigureAwait(false))
             return lines;
-        await Leftovers.DeleteAsync("load Job", where, $"{ns}/", api.LabelledJobsAsync, api.DeleteJobAsync, Failure, runId, isActive, lines, ct).ConfigureAwait(false);
+        await Leftovers.DeleteAsync("Job", where, $"{ns}/", api.LabelledJobsAsync, api.DeleteJobAsync, Failure, runId, isActive, lines, ct).ConfigureAwait(false);
+        // Eventing: Triggers (404 when Knative Eventing is not installed: nothing of ours can be there) and the sinks' Services.
+        await Leftovers.DeleteAsync("Trigger", where, $"{ns}/", (r, t) => OrNone(api.LabelledTriggersAsync(r, t)), api.DeleteTriggerAsync, Failure, runId,
+            isActive, lines, ct).ConfigureAwait(false);
+        await Leftovers.DeleteAsync("Service", where, $"{ns}/", api.LabelledPlainServicesAsync, api.DeletePlainServiceAsync, Failure, runId, isActive, lines, ct)
+            .ConfigureAwait(false);
         return lines;
+    }
+
+    private static async Task<IReadOnlyList<(string Name, string Run)>> OrNone(Task<IReadOnlyList<(string Name, string Run)>> list)
+    {
+        try
+        {
+            return await list.ConfigureAwait(false);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return [];
+        }
     }
 }

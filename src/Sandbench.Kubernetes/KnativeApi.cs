@@ -33,7 +33,7 @@ internal sealed record ListPage(IReadOnlyList<JsonElement> Items, string? Resour
 /// Create, delete, list and watch through KubernetesClient: Knative objects through its custom-object API,
 /// deployments and pods through the typed API, everything handed on as JSON.
 /// </summary>
-internal sealed class KnativeApi(IKubernetes client, string ns)
+internal sealed partial class KnativeApi(IKubernetes client, string ns)
 {
     public IKubernetes Client { get; } = client;
 

@@ -18,7 +18,7 @@ namespace Sandbench.Kubernetes;
 /// </summary>
 public sealed class KnativeRuntime : IClusterRuntime, IClusterMetrics
 {
-    private static readonly string[] Experiments = ["coldstart", "scale", "warm"];
+    private static readonly string[] Experiments = ["coldstart", "scale", "warm", EventingSpec.Type];
     private readonly Func<KnativeSettings, (IKubernetes? Client, string Source, string? Problem)> _connect;
     private readonly ConcurrentDictionary<string, string> _created = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _ready = new(StringComparer.Ordinal);
@@ -141,6 +141,8 @@ public sealed class KnativeRuntime : IClusterRuntime, IClusterMetrics
             yield return $"{Profile.Name}: knative takes no readiness method (phases come from watch events, the cold start ends at the ingress's first byte)";
         if (spec.Via == RequestPath.Gateway)
             yield return $"{Profile.Name}: 'via: gateway' is the local gateway; knative requests always go through the cluster's ingress (option 'gateway')";
+        if (spec.Type == EventingSpec.Type && Settings.LoadImage is null)
+            yield return $"{Profile.Name}: eventing runs its sender and sink in a pod of the cluster: set option 'load-image' to an image with sandbench on its PATH (docs/knative.md)";
         if (spec.Type == "coldstart" && Settings.MinScale is > 0)
             yield return $"{Profile.Name}: a cold start needs scale to zero, but min-scale is {Settings.MinScale}";
     }
@@ -150,6 +152,7 @@ public sealed class KnativeRuntime : IClusterRuntime, IClusterMetrics
         "coldstart" => KnativeColdStart.RunAsync(this, context, ct),
         "scale" => KnativeScale.RunAsync(this, context, ct),
         "warm" => KnativeWarm.RunAsync(this, context, ct),
+        EventingSpec.Type => KnativeEventing.RunAsync(this, context, ct),
         _ => throw new InvalidOperationException($"knative does not run {context.Trial.Spec.Type}"),
     };
 

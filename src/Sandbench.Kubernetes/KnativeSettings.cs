@@ -38,6 +38,9 @@ public sealed partial record KnativeSettings
     /// </summary>
     public string? LoadImage { get; init; }
 
+    /// <summary>The Broker (eventing.knative.dev/v1, in <see cref="Namespace"/>) an eventing trial sends its events to.</summary>
+    public string Broker { get; init; } = "default";
+
     /// <summary>How long a cold start waits for the Service to be observed at zero replicas before its request.</summary>
     public TimeSpan ZeroTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -77,6 +80,7 @@ public sealed partial record KnativeSettings
             RuntimeClass = p.Option("runtime-class") is { Length: > 0 } ? Label("runtime-class") : null,
             Image = p.Option("image") ?? DefaultImage,
             LoadImage = p.Option("load-image") is { Length: > 0 } li ? li : null,
+            Broker = Label("broker") ?? "default",
             Gateway = p.Option("gateway") ?? "127.0.0.1:8080",
             ContainerPort = Int("container-port", 1),
             MinScale = Int("min-scale", 0),

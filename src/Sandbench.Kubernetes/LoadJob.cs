@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Plans;
@@ -21,7 +19,6 @@ namespace Sandbench.Kubernetes;
 internal static class LoadJob
 {
     public const string Container = "load";
-    public const string JobNameLabel = "job-name";
 
     /// <summary>Phases of an in-cluster warm trial: the Job created; its pod ended and its log read.</summary>
     public const string CreatedPhase = "load-job-created", ReadPhase = "load-job-read";
@@ -72,108 +69,23 @@ internal static class LoadJob
     /// <exception cref="TimeoutException">The pod did not end within the Job's deadline.</exception>
     public static async Task<LoadResult> RunAsync(KnativeApi api, Request r, MonotonicClock clock, CancellationToken ct)
     {
-        bool exists = false;
-        try
-        {
-            // Inside the try: an interruption while the request is under way may leave the Job created, so it is deleted then too.
-            if (!await api.CreateJobAsync(Manifest(r), ct).ConfigureAwait(false))
-            {
-                exists = true;
-                throw new TrialFailedException($"a Job named {r.Name} exists already in namespace {api.Namespace} (409); 'sandbench clean --kubernetes' removes leftovers");
-            }
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter(Deadline(r) + TimeSpan.FromMinutes(1));
-            JsonElement pod;
-            try
-            {
-                pod = await EndedPodAsync(api, r.Name, clock, limit.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new TimeoutException($"the load Job {r.Name}'s pod did not end within {Durations.Format(Deadline(r))}");
-            }
-            string log = await LogAsync(api, pod.Name(), ct).ConfigureAwait(false);
-            if (pod.Str("status", "phase") != "Succeeded")
-                throw new TrialFailedException($"the load Job {r.Name}'s pod {pod.Name()} failed: {Tail(log)}");
-            return Parse(log) ?? throw new TrialFailedException($"the load Job {r.Name}'s log holds no result of 'sandbench load --json': {Tail(log)}");
-        }
-        finally
-        {
-            if (!exists) await DeleteAsync(api, r.Name, clock.Time).ConfigureAwait(false);
-        }
+        string log = await JobRun.RunAsync(api, Manifest(r), Container, "load Job", Deadline(r), clock, ct).ConfigureAwait(false);
+        return Parse(log) ?? throw new TrialFailedException($"the load Job {r.Name}'s log holds no result of 'sandbench load --json': {JobRun.Tail(log)}");
     }
 
-    /// <summary>
-    /// The result at the end of a pod's log: the generator prints its progress lines on standard error while it runs and
-    /// the indented JSON last, so the document starts at the last line that is a lone '{'.
-    /// </summary>
+    /// <summary>The result at the end of a pod's log (see <see cref="JobRun.LastDocument"/>).</summary>
     /// <exception cref="TrialFailedException">The document is there but cannot be read.</exception>
     public static LoadResult? Parse(string log)
     {
-        var lines = log.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        int start = Array.FindLastIndex(lines, l => l == "{");
-        if (start < 0) return null;
+        if (JobRun.LastDocument(log) is not { } json) return null;
         try
         {
-            return LoadResult.FromJson(string.Join('\n', lines[start..]));
+            return LoadResult.FromJson(json);
         }
         catch (JsonException e)
         {
             throw new TrialFailedException($"the load Job's result cannot be read: {e.Message}");
         }
-    }
-
-    /// <summary>The Job's pod once it has succeeded or failed, as the list-then-watch of <see cref="ObjectWatch"/> sees it.</summary>
-    /// <exception cref="InvalidOperationException">The pods could not be listed.</exception>
-    private static async Task<JsonElement> EndedPodAsync(KnativeApi api, string job, MonotonicClock clock, CancellationToken ct)
-    {
-        var ended = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var watch = new ObjectWatch(api, Resources.Pods, $"{JobNameLabel}={job}", clock, clock.Time, e =>
-        {
-            if (e.Type != WatchEventType.Deleted && e.Object.Str("status", "phase") is "Succeeded" or "Failed") ended.TrySetResult(e.Object);
-        }, new WatchStats());
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var running = watch.RunAsync(stop.Token);
-        try
-        {
-            await Task.WhenAny(ended.Task, running).ConfigureAwait(false);
-            if (ended.Task.IsCompleted) return await ended.Task.ConfigureAwait(false);
-            ct.ThrowIfCancellationRequested();
-            await watch.Synced.ConfigureAwait(false); // failed: the pods could not be listed
-            throw new InvalidOperationException($"the watch of the load Job {job}'s pod ended");
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await running.ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<string> LogAsync(KnativeApi api, string pod, CancellationToken ct)
-    {
-        await using var stream = await api.Client.CoreV1.ReadNamespacedPodLogAsync(pod, api.Namespace, container: Container, cancellationToken: ct).ConfigureAwait(false);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Deletes the Job and its pod (background propagation), within 30 s, even when the trial was interrupted.</summary>
-    private static async Task DeleteAsync(KnativeApi api, string name, TimeProvider time)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), time);
-        try
-        {
-            await api.DeleteJobAsync(name, limit.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
-        {
-            // Labelled with the run id: 'sandbench clean --kubernetes' finds it.
-        }
-    }
-
-    private static string Tail(string log)
-    {
-        var lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? "(empty log)" : string.Join(" | ", lines[^Math.Min(3, lines.Length)..]);
     }
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);

@@ -50,7 +50,7 @@ public static class RuntimeRegistry
     [
         "kubeconfig", "context", "namespace", "runtime-class", "image", "gateway", "container-port",
         "min-scale", "max-scale", "initial-scale", "container-concurrency", "stable-window", "scale-to-zero-retention", "zero-timeout",
-        "load-image",
+        "load-image", "broker",
     ];
 
     /// <summary>Options of kind openfaas (Sandbench.Kubernetes reads them).</summary>

@@ -92,7 +92,7 @@ public sealed class BadInputTests : IDisposable
             "plan.yaml:13:13: experiments[0].warmup: must be from 0 to 10000, got -3",
             "plan.yaml:14:14: experiments[0].timeout: expected a duration",
             "plan.yaml:15:16: experiments[0].readiness: expected one of auto, socket, connect-retry, marker, got 'telepathy'",
-            "plan.yaml:16:11: experiments[1].type: unknown experiment 'warpdrive' (valid: coldstart, boot, warm, scale, density, syscall, imagepull, flow)",
+            "plan.yaml:16:11: experiments[1].type: unknown experiment 'warpdrive' (valid: coldstart, boot, warm, scale, density, syscall, imagepull, flow, eventing)",
             "plan.yaml:17:1: extra: unknown key 'extra'",
         ];
         Assert.Equal(expected.Length, lines.Length);

@@ -69,6 +69,7 @@ internal sealed partial class FakeApiServer : IAsyncDisposable
             })]), "application/json");
         });
         MapJobs();
+        MapEventing();
         _app.MapGet("/apis/apps/v1/namespaces/{ns}/deployments", (HttpContext h, string ns) => ListOrWatch(h, "deployments", ns));
         _app.MapGet("/apis/node.k8s.io/v1/runtimeclasses/{name}", (string name) => RuntimeClasses.Contains(name)
             ? Results.Json(new { apiVersion = "node.k8s.io/v1", kind = "RuntimeClass", metadata = new { name }, handler = name })

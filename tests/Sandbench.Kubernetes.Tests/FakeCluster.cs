@@ -21,6 +21,9 @@ internal sealed class FakeCluster : IAsyncDisposable
     public FakeApiServer Api { get; }
     public FakeKnative Knative { get; }
     public FakeJobs Jobs { get; }
+
+    /// <summary>Knative Eventing with its Broker, once <see cref="StartEventingAsync"/> ran.</summary>
+    public FakeEventing? Eventing { get; private set; }
     public string Kubeconfig { get; private set; } = "";
     public string RunId { get; } = "t" + Guid.NewGuid().ToString("N")[..7];
 
@@ -31,6 +34,13 @@ internal sealed class FakeCluster : IAsyncDisposable
         await c.Knative.StartAsync();
         c.Kubeconfig = c.Api.WriteKubeconfig(c.Dir);
         return c;
+    }
+
+    public async Task<FakeEventing> StartEventingAsync()
+    {
+        Eventing = new FakeEventing(Api);
+        await Eventing.StartAsync();
+        return Eventing;
     }
 
     public KnativeRuntime Runtime(params (string Key, string Value)[] options)
@@ -50,6 +60,7 @@ internal sealed class FakeCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Eventing is not null) await Eventing.DisposeAsync();
         await Knative.DisposeAsync();
         await Api.DisposeAsync();
         Directory.Delete(Dir, recursive: true);

@@ -120,4 +120,32 @@ public sealed class LiveClusterTests
             Assert.Empty(await rt.EndRunAsync(run));
         }
     }
+
+    [Fact]
+    public async Task Eventing_RealCluster_EventsComeBackThroughTheBroker()
+    {
+        string image = Environment.GetEnvironmentVariable("SANDBENCH_LOAD_IMAGE") ?? "";
+        if (image.Length == 0) Assert.Skip("SANDBENCH_LOAD_IMAGE is not set: no image with sandbench in it for the eventing round");
+        var rt = await RuntimeOrSkipAsync(("load-image", image));
+        string run = "live" + Guid.NewGuid().ToString("N")[..4];
+        var c = Context(rt, "eventing", run);
+        c = c with
+        {
+            Trial = c.Trial with
+            {
+                Rate = 20,
+                Spec = c.Trial.Spec with
+                {
+                    Load = new Core.Plans.LoadSpec([20], null, TimeSpan.FromSeconds(5), 2, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)),
+                    Events = Core.Plans.EventingSpec.Defaults,
+                },
+            },
+        };
+        var o = await rt.RunTrialAsync(c, TestContext.Current.CancellationToken);
+        if (o.Status == TrialStatus.Failed && o.Error?.Contains("no Broker named", StringComparison.Ordinal) == true)
+            Assert.Skip($"the cluster has no Broker for the live eventing test: {o.Error}");
+        Assert.True(o.Status == TrialStatus.Ok, o.Error);
+        Assert.Equal(o.Samples.Single(s => s.Key == "accepted").Value, o.Samples.Single(s => s.Key == "events").Value);
+        Assert.Contains(o.Histograms, h => h.Metric == "delivery_ns");
+    }
 }

@@ -87,7 +87,7 @@ public sealed class ProbeAndCleanTests
 
         var lines = await ClusterCleaner.CleanAsync(cluster.Kubeconfig, null, "default", null, run => run == "live0001", TestContext.Current.CancellationToken);
 
-        Assert.Equal(["deleted load Job default/sb-dead-load-0 of run dead0001"], lines);
+        Assert.Equal(["deleted Job default/sb-dead-load-0 of run dead0001"], lines);
         Assert.Null(cluster.Api.Get("jobs", "sb-dead-load-0"));
         Assert.NotNull(cluster.Api.Get("jobs", "sb-live-load-0"));
         Assert.DoesNotContain(cluster.Api.All("pods"), p => p["metadata"]!["labels"]!["job-name"]?.GetValue<string>() == "sb-dead-load-0");

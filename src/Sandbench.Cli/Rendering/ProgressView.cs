@@ -2,6 +2,7 @@ using System.Globalization;
 using Sandbench.Core.Execution;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Runtimes;
+using Sandbench.Core.Stats;
 using Sandbench.Core.Storage;
 using Spectre.Console;
 
@@ -28,6 +29,9 @@ internal static class ProgressView
     /// <summary>The trial's headline figure (cold start; a boot's time to run and time to boot), or why it failed.</summary>
     private static string Line(TrialRecord r) => r.Status != TrialStatus.Ok ? $"{r.Status.ToString().ToLowerInvariant()}: {r.Error}"
         : r.Experiment == "scale" ? Step(r)
+        : r.Experiment == Eventing.Experiment ? string.Create(CultureInfo.InvariantCulture,
+            $"{r.Sample("events") ?? 0:0} of {r.Sample("sent") ?? 0:0} events back, delivery p50 {r.Sample("delivery_p50_ns") / 1e6:0.000} ms, p99 {r.Sample("delivery_p99_ns") / 1e6:0.000} ms" +
+            $"{(r.Sample("lost") is > 0 and var lost ? $", {lost} lost" : "")}")
         : r.Experiment == "density" ? string.Create(CultureInfo.InvariantCulture,
             $"{r.Sample(DensityExperiment.MaxMetric) ?? 0:0} at once; stopped by {r.Parameters.GetValueOrDefault("stop")}: {r.Parameters.GetValueOrDefault("stop_reason")}")
         : r.Sample(ColdStartExperiment.Metric) is { } ns ? string.Create(CultureInfo.InvariantCulture, $"{ns / 1e6:0.00} ms")
@@ -39,7 +43,7 @@ internal static class ProgressView
         : "ok";
 
     /// <summary>The trial's load point (warm), e.g. " @100 req/s"; empty for other experiments.</summary>
-    private static string Point(TrialPlan t) => t.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $" @{rate:0.###} req/s")
+    private static string Point(TrialPlan t) => t.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $" @{rate:0.###} {(t.Spec.Type == Eventing.Experiment ? "events" : "req")}/s")
         : t.Spec.Load is { } load ? $" closed ×{load.Connections}" : "";
 
     /// <summary>A scale step: how many answered, and how long until all were ready; why the ladder broke.</summary>

@@ -175,6 +175,7 @@ public sealed class RunExecutor(
             Resources = outcome.Resources,
             Histograms = outcome.Histograms,
             Seconds = outcome.Seconds,
+            Series = outcome.Series,
         };
     }
 

@@ -78,6 +78,9 @@ public sealed record TrialOutcome(
     /// <summary>The load's per-second series, when the experiment loaded the sandbox.</summary>
     public IReadOnlyList<LoadSecond> Seconds { get; init; } = [];
 
+    /// <summary>Other per-second series by metric (an eventing trial's events and delivery percentiles per second).</summary>
+    public IReadOnlyList<SeriesPoint> Series { get; init; } = [];
+
     /// <summary>
     /// Absolute monotonic nanoseconds the phases are offsets from (the spawn; a scale step's start), so host
     /// readings join to trials by time. Null: the experiment did not say, and the executor uses the run's clock.
@@ -102,7 +105,7 @@ public sealed record MemberOutcome(string Experiment, int Index, bool Warmup, Tr
 /// <summary>The one table of experiments.</summary>
 public static class ExperimentRegistry
 {
-    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment(), new SyscallExperiment(), new ImagePullExperiment(), new FlowExperiment()];
+    public static IReadOnlyList<IExperiment> All { get; } = [new ColdStartExperiment(), new BootExperiment(), new WarmExperiment(), new ScaleExperiment(), new DensityExperiment(), new SyscallExperiment(), new ImagePullExperiment(), new FlowExperiment(), new EventingExperiment()];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
 

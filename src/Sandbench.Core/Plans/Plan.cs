@@ -80,6 +80,9 @@ public sealed record ExperimentSpec(
     /// <summary>imagepull: the image built and pulled; null on other experiments.</summary>
     public ImagePullSpec? Image { get; init; }
 
+    /// <summary>eventing: how events travel and how long the sink waits for the last ones; null on other experiments.</summary>
+    public EventingSpec? Events { get; init; }
+
     /// <summary>The one empty sweep, so sections without a sweep compare equal.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> NoSweep { get; } = new Dictionary<string, IReadOnlyList<string>>();
 
@@ -122,6 +125,18 @@ public sealed record LoadSpec(
     TimeSpan StartTimeout)
 {
     public static LoadSpec Defaults { get; } = new([], null, TimeSpan.FromSeconds(10), 32, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60));
+}
+
+/// <summary>
+/// An eventing section's own settings (its rates, connections, duration and warm-up are its <see cref="LoadSpec"/>).
+/// </summary>
+/// <param name="Mode">CloudEvents HTTP content mode: <c>binary</c> or <c>structured</c>.</param>
+/// <param name="Drain">After the last event was sent, how long the sink waits for the ones still on their way.</param>
+public sealed record EventingSpec(string Mode, TimeSpan Drain)
+{
+    public const string Type = "eventing";
+
+    public static EventingSpec Defaults { get; } = new("binary", TimeSpan.FromSeconds(10));
 }
 
 /// <summary>The names a plan may use, supplied by the registries of the layers that own them.</summary>

@@ -12,7 +12,8 @@ public static partial class PlanLoader
     /// <summary>A warm section takes the common keys and its own; it waits for an HTTP answer, so it has no readiness method.</summary>
     private static readonly string[] WarmSectionKeys = ["type", "iterations", "warmup", "timeout", "order", "sweep", "sample-interval", .. WarmOnlyKeys];
 
-    private static readonly Dictionary<string, string> WarmOnly = WarmOnlyKeys.ToDictionary(k => k, k => $"'{k}' is a key of type warm only", StringComparer.Ordinal);
+    private static readonly Dictionary<string, string> WarmOnly = WarmOnlyKeys.ToDictionary(k => k,
+        k => k == "concurrency" ? $"'{k}' is a key of type warm only" : $"'{k}' is a key of types warm and eventing only", StringComparer.Ordinal);
 
     private static readonly Dictionary<string, string> NotForWarm = new(StringComparer.Ordinal)
     {

@@ -220,17 +220,18 @@ public static partial class PlanLoader
             return null;
         }
         // The type decides which keys the section takes, so it is looked at before the keys are checked.
-        bool warm = map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode { Value: "type" }).Value is YamlScalarNode { Value: WarmType };
-        var keys = warm
-            ? r.Keys(map, path, WarmSectionKeys, NotForWarm)
-            : r.Keys(map, path, ExperimentKeys, WarmOnly);
+        string? given = map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode { Value: "type" }).Value is YamlScalarNode { Value: var t } ? t : null;
+        bool warm = given == WarmType, eventing = given == EventingSpec.Type;
+        var keys = warm ? r.Keys(map, path, WarmSectionKeys, new Dictionary<string, string>(NotForWarm.Concat(EventingOnly), StringComparer.Ordinal))
+            : eventing ? r.Keys(map, path, EventingSectionKeys, NotForEventing)
+            : r.Keys(map, path, ExperimentKeys, new Dictionary<string, string>(WarmOnly.Concat(EventingOnly), StringComparer.Ordinal));
         string? type = r.String(keys, "type", path, required: true);
         if (type is not null && !catalog.Experiments.Contains(type))
         {
             r.Error(keys["type"], YamlReader.Join(path, "type"), $"unknown experiment '{type}' (valid: {string.Join(", ", catalog.Experiments)})");
             type = null;
         }
-        var d = warm ? WarmDefaults : ExperimentSpec.ColdStartDefaults;
+        var d = warm ? WarmDefaults : eventing ? EventingDefaults : ExperimentSpec.ColdStartDefaults;
         int? iterations = r.Int(keys, "iterations", path, 1, 100_000);
         int? warmup = r.Int(keys, "warmup", path, 0, 10_000);
         var timeout = r.Duration(keys, "timeout", path, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
@@ -239,7 +240,7 @@ public static partial class PlanLoader
         var order = r.Enum(keys, "order", path, OrderNames);
         var sampling = r.Duration(keys, "sample-interval", path, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         var sweep = ReadSweep(r, keys, YamlReader.Join(path, "sweep"), catalog, runtimes);
-        var load = warm ? ReadLoad(r, keys, path, map) : null;
+        var (load, events) = warm ? (ReadLoad(r, keys, path, map), null) : eventing ? ReadEvents(r, keys, path, map) : (null, null);
         var fleet = ReadFleet(r, keys, path, type);
         var via = r.Enum(keys, "via", path, ViaNames);
         if (via == RequestPath.Gateway && type is not null && type != "coldstart")
@@ -277,6 +278,7 @@ public static partial class PlanLoader
             MinOpTime = minTime ?? ExperimentSpec.DefaultMinOpTime,
             Image = image,
             Rounds = rounds ?? ExperimentSpec.DefaultRounds,
+            Events = events,
         };
     }
 

@@ -116,7 +116,7 @@ public sealed class WarmPlanTests
                 rates: [100]
             """, "plan.yaml", Catalog));
 
-        Assert.Equal(["plan.yaml:5:5: experiments[0].rates: 'rates' is a key of type warm only"], e.Problems);
+        Assert.Equal(["plan.yaml:5:5: experiments[0].rates: 'rates' is a key of types warm and eventing only"], e.Problems);
     }
 
     [Theory]
