@@ -69,35 +69,20 @@ internal static class EventingObjects
     /// <summary>The Job: one pod, no retries, in the profile's RuntimeClass, with a deadline past the round's own.</summary>
     public static V1Job Job(Request r)
     {
-        var labels = Labels(r);
-        return new V1Job
+        var pod = new V1PodSpec
         {
-            ApiVersion = "batch/v1",
-            Kind = "Job",
-            Metadata = new V1ObjectMeta { Name = r.Name, Labels = labels },
-            Spec = new V1JobSpec
-            {
-                BackoffLimit = 0,
-                ActiveDeadlineSeconds = (long)Math.Ceiling(Deadline(r).TotalSeconds),
-                Template = new V1PodTemplateSpec
+            RestartPolicy = "Never",
+            RuntimeClassName = r.RuntimeClass,
+            Containers =
+            [
+                new V1Container
                 {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec
-                    {
-                        RestartPolicy = "Never",
-                        RuntimeClassName = r.RuntimeClass,
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = Container, Image = r.Image, Command = ["sandbench"], Args = Args(r),
-                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = SinkPort, Protocol = "TCP" }],
-                            },
-                        ],
-                    },
+                    Name = Container, Image = r.Image, Command = ["sandbench"], Args = Args(r),
+                    Ports = [new V1ContainerPort { Name = "http", ContainerPort = SinkPort, Protocol = "TCP" }],
                 },
-            },
+            ],
         };
+        return JobRun.Manifest(r.Name, Labels(r), Deadline(r), pod);
     }
 
     /// <summary>The round's own bounds (route probe, warm-up, load, drain) and five minutes to schedule the pod and pull the image.</summary>

@@ -57,6 +57,35 @@ internal static class JobRun
         }
     }
 
+    /// <summary>A Job of one pod: no retries, <paramref name="deadline"/> as its active deadline, the labels on the Job and its pod.</summary>
+    public static V1Job Manifest(string name, Dictionary<string, string> labels, TimeSpan deadline, V1PodSpec pod) => new()
+    {
+        ApiVersion = "batch/v1",
+        Kind = "Job",
+        Metadata = new V1ObjectMeta { Name = name, Labels = labels },
+        Spec = new V1JobSpec
+        {
+            BackoffLimit = 0,
+            ActiveDeadlineSeconds = (long)Math.Ceiling(deadline.TotalSeconds),
+            Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string>(labels) }, Spec = pod },
+        },
+    };
+
+    /// <summary>The result a Job printed last (<see cref="LastDocument"/>), read by <paramref name="parse"/>; null when the log holds none.</summary>
+    /// <exception cref="TrialFailedException">The document is there but cannot be read.</exception>
+    public static T? Read<T>(string log, Func<string, T> parse, string what) where T : class
+    {
+        if (LastDocument(log) is not { } json) return null;
+        try
+        {
+            return parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new TrialFailedException($"the {what}'s result cannot be read: {e.Message}");
+        }
+    }
+
     /// <summary>
     /// The JSON document at the end of a log: Sandbench prints its progress lines on standard error while it runs and the
     /// indented JSON last, so the document starts at the last line that is a lone '{'. Null when there is none.

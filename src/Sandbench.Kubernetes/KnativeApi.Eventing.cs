@@ -36,34 +36,14 @@ internal sealed partial class KnativeApi
     }
 
     /// <summary>Creates a Trigger; false when one of that name exists already (409).</summary>
-    public async Task<bool> CreateTriggerAsync(JsonObject manifest, CancellationToken ct)
-    {
-        try
-        {
-            await Client.CustomObjects.CreateNamespacedCustomObjectAsync(manifest, EventingGroup, EventingVersion, Namespace, Triggers, cancellationToken: ct)
-                .ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return false;
-        }
-    }
+    public Task<bool> CreateTriggerAsync(JsonObject manifest, CancellationToken ct) =>
+        Unless(HttpStatusCode.Conflict, () => Client.CustomObjects.CreateNamespacedCustomObjectAsync(manifest, EventingGroup, EventingVersion, Namespace, Triggers,
+            cancellationToken: ct));
 
     /// <summary>Deletes a Trigger; false when it was not there (404).</summary>
-    public async Task<bool> DeleteTriggerAsync(string name, CancellationToken ct)
-    {
-        try
-        {
-            await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(EventingGroup, EventingVersion, Namespace, Triggers, name, cancellationToken: ct)
-                .ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-    }
+    public Task<bool> DeleteTriggerAsync(string name, CancellationToken ct) =>
+        Unless(HttpStatusCode.NotFound, () => Client.CustomObjects.DeleteNamespacedCustomObjectAsync(EventingGroup, EventingVersion, Namespace, Triggers, name,
+            cancellationToken: ct));
 
     /// <summary>Names of the Triggers in the namespace that carry the run label (any run, or <paramref name="runId"/>).</summary>
     public async Task<IReadOnlyList<(string Name, string Run)>> LabelledTriggersAsync(string? runId, CancellationToken ct)
@@ -76,32 +56,12 @@ internal sealed partial class KnativeApi
     }
 
     /// <summary>Creates a plain Service (v1); false when one of that name exists already (409).</summary>
-    public async Task<bool> CreatePlainServiceAsync(V1Service service, CancellationToken ct)
-    {
-        try
-        {
-            await Client.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return false;
-        }
-    }
+    public Task<bool> CreatePlainServiceAsync(V1Service service, CancellationToken ct) =>
+        Unless(HttpStatusCode.Conflict, () => Client.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct));
 
     /// <summary>Deletes a plain Service (v1); false when it was not there (404).</summary>
-    public async Task<bool> DeletePlainServiceAsync(string name, CancellationToken ct)
-    {
-        try
-        {
-            await Client.CoreV1.DeleteNamespacedServiceAsync(name, Namespace, cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-    }
+    public Task<bool> DeletePlainServiceAsync(string name, CancellationToken ct) =>
+        Unless(HttpStatusCode.NotFound, () => Client.CoreV1.DeleteNamespacedServiceAsync(name, Namespace, cancellationToken: ct));
 
     /// <summary>
     /// The label on an eventing trial's sink Service and pod: the Service selects the pod by it, and clean finds the plain Services by

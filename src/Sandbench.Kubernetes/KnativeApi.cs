@@ -40,58 +40,32 @@ internal sealed partial class KnativeApi(IKubernetes client, string ns)
     public string Namespace { get; } = ns;
 
     /// <summary>Creates a Knative Service; false when one of that name exists already (409).</summary>
-    public async Task<bool> CreateServiceAsync(JsonObject manifest, CancellationToken ct)
-    {
-        try
-        {
-            await Client.CustomObjects.CreateNamespacedCustomObjectAsync(manifest, Resources.ServingGroup, Resources.ServingVersion, Namespace,
-                Resources.Services, cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return false;
-        }
-    }
+    public Task<bool> CreateServiceAsync(JsonObject manifest, CancellationToken ct) =>
+        Unless(HttpStatusCode.Conflict, () => Client.CustomObjects.CreateNamespacedCustomObjectAsync(manifest, Resources.ServingGroup, Resources.ServingVersion,
+            Namespace, Resources.Services, cancellationToken: ct));
 
     /// <summary>Deletes a Knative Service (its revisions, routes, deployments and pods go with it); false when it was not there (404).</summary>
-    public async Task<bool> DeleteServiceAsync(string name, CancellationToken ct)
-    {
-        try
-        {
-            await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(Resources.ServingGroup, Resources.ServingVersion, Namespace,
-                Resources.Services, name, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-    }
+    public Task<bool> DeleteServiceAsync(string name, CancellationToken ct) =>
+        Unless(HttpStatusCode.NotFound, () => Client.CustomObjects.DeleteNamespacedCustomObjectAsync(Resources.ServingGroup, Resources.ServingVersion, Namespace,
+            Resources.Services, name, propagationPolicy: "Background", cancellationToken: ct));
 
     /// <summary>Creates a Job (batch/v1); false when one of that name exists already (409).</summary>
-    public async Task<bool> CreateJobAsync(V1Job job, CancellationToken ct)
-    {
-        try
-        {
-            await Client.BatchV1.CreateNamespacedJobAsync(job, Namespace, cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return false;
-        }
-    }
+    public Task<bool> CreateJobAsync(V1Job job, CancellationToken ct) =>
+        Unless(HttpStatusCode.Conflict, () => Client.BatchV1.CreateNamespacedJobAsync(job, Namespace, cancellationToken: ct));
 
     /// <summary>Deletes a Job and its pods (background propagation); false when it was not there (404).</summary>
-    public async Task<bool> DeleteJobAsync(string name, CancellationToken ct)
+    public Task<bool> DeleteJobAsync(string name, CancellationToken ct) =>
+        Unless(HttpStatusCode.NotFound, () => Client.BatchV1.DeleteNamespacedJobAsync(name, Namespace, propagationPolicy: "Background", cancellationToken: ct));
+
+    /// <summary>Makes a create or delete call: true when it was answered with success, false when with <paramref name="status"/> (409, 404).</summary>
+    private static async Task<bool> Unless(HttpStatusCode status, Func<Task> call)
     {
         try
         {
-            await Client.BatchV1.DeleteNamespacedJobAsync(name, Namespace, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
+            await call().ConfigureAwait(false);
             return true;
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (e.Response.StatusCode == status)
         {
             return false;
         }

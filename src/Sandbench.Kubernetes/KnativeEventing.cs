@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using k8s.Autorest;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Plans;
@@ -33,6 +32,8 @@ internal static class KnativeEventing
         var s = rt.Settings;
         var phases = new PhaseClock(c.Clock);
         var parameters = Parameters.Of(rt, c);
+        parameters.Remove("image"); // the function's: no Knative Service runs in an eventing trial
+        parameters.Remove("gateway");
         string name = ServiceManifest.Name(c.RunId, rt.Profile.Name, "ev", Interlocked.Increment(ref _trials));
         foreach (var (k, v) in new Dictionary<string, string>
         {
@@ -112,18 +113,7 @@ internal static class KnativeEventing
 
     /// <summary>The round's result at the end of the pod's log.</summary>
     /// <exception cref="TrialFailedException">The document is there but cannot be read.</exception>
-    public static EventingRoundResult? Parse(string log)
-    {
-        if (JobRun.LastDocument(log) is not { } json) return null;
-        try
-        {
-            return EventingRoundResult.FromJson(json);
-        }
-        catch (JsonException e)
-        {
-            throw new TrialFailedException($"the eventing Job's result cannot be read: {e.Message}");
-        }
-    }
+    public static EventingRoundResult? Parse(string log) => JobRun.Read(log, EventingRoundResult.FromJson, "eventing Job");
 
     /// <summary>The round's figures as the trial's samples, histogram and series (the same names as a local 'sandbench eventing' run).</summary>
     private static IReadOnlyList<SeriesPoint> Record(EventingRoundResult round, List<KeyValuePair<string, double>> samples, List<EncodedHistogram> histograms,

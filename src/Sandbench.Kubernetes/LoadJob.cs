@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using k8s.Models;
 using Sandbench.Core.Experiments;
 using Sandbench.Core.Plans;
@@ -47,18 +46,7 @@ internal static class LoadJob
         };
         if (r.Warmup > TimeSpan.Zero)
             pod.InitContainers = [new V1Container { Name = "warmup", Image = r.Image, Command = ["sandbench"], Args = Args(r.Warmup, json: false) }];
-        return new V1Job
-        {
-            ApiVersion = "batch/v1",
-            Kind = "Job",
-            Metadata = new V1ObjectMeta { Name = r.Name, Labels = labels },
-            Spec = new V1JobSpec
-            {
-                BackoffLimit = 0,
-                ActiveDeadlineSeconds = (long)Math.Ceiling(Deadline(r).TotalSeconds),
-                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = pod },
-            },
-        };
+        return JobRun.Manifest(r.Name, labels, Deadline(r), pod);
     }
 
     /// <summary>The load, its warm-up and timeout, and five minutes to schedule the pod and pull the image.</summary>
@@ -75,18 +63,7 @@ internal static class LoadJob
 
     /// <summary>The result at the end of a pod's log (see <see cref="JobRun.LastDocument"/>).</summary>
     /// <exception cref="TrialFailedException">The document is there but cannot be read.</exception>
-    public static LoadResult? Parse(string log)
-    {
-        if (JobRun.LastDocument(log) is not { } json) return null;
-        try
-        {
-            return LoadResult.FromJson(json);
-        }
-        catch (JsonException e)
-        {
-            throw new TrialFailedException($"the load Job's result cannot be read: {e.Message}");
-        }
-    }
+    public static LoadResult? Parse(string log) => JobRun.Read(log, LoadResult.FromJson, "load Job");
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -10,18 +10,7 @@ public sealed partial class CliTests(HelloServer hello) : IClassFixture<HelloSer
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 
-    private static Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "sandbench"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("load");
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
-    }
+    private static Process Start(params string[] args) => SandbenchProcess.Start(["load", .. args]);
 
     [Fact]
     public async Task Load_ClosedLoopJson_EverythingInTheDocument()

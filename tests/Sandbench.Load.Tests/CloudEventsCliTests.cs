@@ -15,17 +15,7 @@ public sealed partial class CloudEventsCliTests : IDisposable
 
     private string Db => Path.Combine(_dir, "results.db");
 
-    private static Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "sandbench"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
-    }
+    private static Process Start(params string[] args) => SandbenchProcess.Start(args);
 
     private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {

@@ -14,17 +14,7 @@ public sealed class EventingCliTests : IDisposable
 
     private string Db => Path.Combine(_dir, "results.db");
 
-    private static Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "sandbench"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
-    }
+    private static Process Start(params string[] args) => SandbenchProcess.Start(args);
 
     private static async Task<(int Code, string Out)> RunAsync(params string[] args)
     {
