@@ -65,9 +65,11 @@ public sealed class LoadGenerator(LoadOptions options)
             }
         }, null, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(20));
 
+        SpinTuner? tuner = null;
         if (polling)
         {
-            await PollingLoop.RunAsync(connections, stop.Token).ConfigureAwait(false);
+            tuner = SpinTuner.For(connections, Stopwatch.GetTimestamp());
+            await PollingLoop.RunAsync(connections, tuner, stop.Token).ConfigureAwait(false);
         }
         else if (options.Rate is null)
         {
@@ -83,7 +85,10 @@ public sealed class LoadGenerator(LoadOptions options)
         }
         foreach (var c in connections) c.Finish();
         long finished = Stopwatch.GetTimestamp();
-        return Merge(connections, buckets, schedule, seconds, (finished - start) / (double)Stopwatch.Frequency, ct.IsCancellationRequested);
+        return Merge(connections, buckets, schedule, seconds, (finished - start) / (double)Stopwatch.Frequency, ct.IsCancellationRequested) with
+        {
+            PollSpins = tuner?.Chosen,
+        };
     }
 
     private static async Task<IPEndPoint> ResolveAsync(Uri target, CancellationToken ct)

@@ -60,6 +60,12 @@ public sealed record LoadResult
 
     /// <summary>Completed responses per second of the configured duration.</summary>
     public required double AchievedRate { get; init; }
+
+    /// <summary>
+    /// Closed loop: how the workers waited for their sockets once chosen in the run's first second: 0 = straight into a blocking
+    /// epoll_wait, else this many non-blocking polls first (docs/methodology.md); null when not chosen (open loop, a run under ~1.1 s).
+    /// </summary>
+    public int? PollSpins { get; init; }
     public required long BytesRead { get; init; }
 
     public LatencySummary? Corrected { get; init; }
