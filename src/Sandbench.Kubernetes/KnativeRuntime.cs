@@ -196,12 +196,6 @@ public sealed class KnativeRuntime : IClusterRuntime, IClusterMetrics
         }
     }
 
-    public async Task<IReadOnlyList<string>> EndRunAsync(string runId)
-    {
-        var lines = new List<string>();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), Clock.Time);
-        foreach (var name in _created.Where(p => p.Value == runId).Select(p => p.Key).ToList())
-            if (await DeleteAsync(name, limit.Token).ConfigureAwait(false) is { } problem) lines.Add(problem);
-        return lines;
-    }
+    public async Task<IReadOnlyList<string>> EndRunAsync(string runId) =>
+        await Deletions.DeleteAllAsync(_created.Where(p => p.Value == runId).Select(p => p.Key), DeleteAsync, Clock.Time).ConfigureAwait(false);
 }

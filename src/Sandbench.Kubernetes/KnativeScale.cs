@@ -79,10 +79,7 @@ internal static class KnativeScale
         {
             if (watch is not null) await watch.DisposeAsync().ConfigureAwait(false);
             long teardown = phases.Mark("teardown");
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), c.Clock.Time);
-            var problems = new List<string>();
-            foreach (var name in names.Where(rt.Live.Contains))
-                if (await rt.DeleteAsync(name, limit.Token).ConfigureAwait(false) is { } p) problems.Add(p);
+            var problems = await Deletions.DeleteAllAsync(names.Where(rt.Live.Contains), rt.DeleteAsync, c.Clock.Time).ConfigureAwait(false);
             if (problems.Count > 0 && status == TrialStatus.Ok) (status, error) = (TrialStatus.Failed, problems[0]);
             samples.Add(new("teardown_ns", c.Clock.NowNs() - teardown));
             phases.Mark(Phases.Done);

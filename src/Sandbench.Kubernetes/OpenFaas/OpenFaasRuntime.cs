@@ -178,14 +178,8 @@ public sealed class OpenFaasRuntime : IClusterRuntime
         }
     }
 
-    public async Task<IReadOnlyList<string>> EndRunAsync(string runId)
-    {
-        var lines = new List<string>();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), Clock.Time);
-        foreach (var name in _deployed.Where(p => p.Value == runId).Select(p => p.Key).ToList())
-            if (await DeleteAsync(name, limit.Token).ConfigureAwait(false) is { } problem) lines.Add(problem);
-        return lines;
-    }
+    public async Task<IReadOnlyList<string>> EndRunAsync(string runId) =>
+        await Deletions.DeleteAllAsync(_deployed.Where(p => p.Value == runId).Select(p => p.Key), DeleteAsync, Clock.Time).ConfigureAwait(false);
 
     /// <summary>What every openfaas trial stores about how it ran.</summary>
     internal Dictionary<string, string> Parameters(TrialContext c)
