@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Sandbench.Core.Plans;
 using Sandbench.Core.Runtimes;
 
@@ -9,7 +8,7 @@ namespace Sandbench.Kubernetes;
 /// A knative runtime profile's options, read and checked: where the cluster is, which RuntimeClass and image
 /// the Services run with, the ingress address requests go to, and the autoscaling annotations users tune.
 /// </summary>
-public sealed partial record KnativeSettings
+public sealed record KnativeSettings
 {
     /// <summary>Knative's sample function (what kperf deploys): answers <c>GET /</c> with a greeting.</summary>
     public const string DefaultImage = "ghcr.io/knative/helloworld-go:latest";
@@ -44,52 +43,29 @@ public sealed partial record KnativeSettings
     /// <summary>How long a cold start waits for the Service to be observed at zero replicas before its request.</summary>
     public TimeSpan ZeroTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex DnsLabel();
-
     /// <summary>Reads a profile's options; every problem is one line naming the profile and the option.</summary>
     public static KnativeSettings Read(RuntimeProfile p, out IReadOnlyList<string> problems)
     {
-        var errors = new List<string>();
-        int? Int(string key, int min)
-        {
-            if (p.Option(key) is not { } v) return null;
-            if (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min) return n;
-            errors.Add($"{p.Name}: option '{key}' must be a whole number from {min} (got '{v}')");
-            return null;
-        }
-        TimeSpan? Duration(string key)
-        {
-            if (p.Option(key) is not { } v) return null;
-            if (Durations.TryParse(v, out var t) && t >= TimeSpan.Zero) return t;
-            errors.Add($"{p.Name}: option '{key}' must be a duration such as 60s (got '{v}')");
-            return null;
-        }
-        string? Label(string key)
-        {
-            if (p.Option(key) is not { } v) return null;
-            if (v.Length <= 63 && DnsLabel().IsMatch(v)) return v;
-            errors.Add($"{p.Name}: option '{key}' must be a DNS label (lower-case letters, digits, '-', at most 63) (got '{v}')");
-            return null;
-        }
+        var o = new OptionReader(p);
+        var errors = o.Errors;
         var s = new KnativeSettings
         {
             Kubeconfig = p.Option("kubeconfig"),
             Context = p.Option("context"),
-            Namespace = Label("namespace") ?? "default",
-            RuntimeClass = p.Option("runtime-class") is { Length: > 0 } ? Label("runtime-class") : null,
+            Namespace = o.Label("namespace") ?? "default",
+            RuntimeClass = o.Label("runtime-class", emptyIsUnset: true),
             Image = p.Option("image") ?? DefaultImage,
             LoadImage = p.Option("load-image") is { Length: > 0 } li ? li : null,
-            Broker = Label("broker") ?? "default",
+            Broker = o.Label("broker") ?? "default",
             Gateway = p.Option("gateway") ?? "127.0.0.1:8080",
-            ContainerPort = Int("container-port", 1),
-            MinScale = Int("min-scale", 0),
-            MaxScale = Int("max-scale", 0),
-            InitialScale = Int("initial-scale", 0),
-            ContainerConcurrency = Int("container-concurrency", 0),
-            StableWindow = Duration("stable-window"),
-            ScaleToZeroRetention = Duration("scale-to-zero-retention"),
-            ZeroTimeout = Duration("zero-timeout") ?? TimeSpan.FromMinutes(5),
+            ContainerPort = o.Int("container-port", 1),
+            MinScale = o.Int("min-scale", 0),
+            MaxScale = o.Int("max-scale", 0),
+            InitialScale = o.Int("initial-scale", 0),
+            ContainerConcurrency = o.Int("container-concurrency", 0),
+            StableWindow = o.Duration("stable-window"),
+            ScaleToZeroRetention = o.Duration("scale-to-zero-retention"),
+            ZeroTimeout = o.Duration("zero-timeout") ?? TimeSpan.FromMinutes(5),
         };
         if (s.Image.Length == 0 || s.Image.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             errors.Add($"{p.Name}: option 'image' must be an image reference such as {DefaultImage}");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Sandbench.Core.Plans;
 using Sandbench.Core.Runtimes;
 
@@ -9,7 +8,7 @@ namespace Sandbench.Kubernetes.OpenFaas;
 /// An openfaas runtime profile's options, read and checked: the gateway and its credentials, the image and
 /// process each function runs, and the scaling labels and profile annotation users tune.
 /// </summary>
-public sealed partial record OpenFaasSettings
+public sealed record OpenFaasSettings
 {
     /// <summary>The OpenFaaS store's smallest function image: the classic watchdog answering with what its process prints.</summary>
     public const string DefaultImage = "ghcr.io/openfaas/alpine:latest";
@@ -50,36 +49,13 @@ public sealed partial record OpenFaasSettings
     /// <summary>How long a cold start waits for the function to be read at zero replicas before its request.</summary>
     public TimeSpan ZeroTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex DnsLabel();
-
     /// <summary>Reads a profile's options; every problem is one line naming the profile and the option.</summary>
     /// <param name="environment">The variable lookup (OPENFAAS_PASSWORD); the process's own by default.</param>
     public static OpenFaasSettings Read(RuntimeProfile p, out IReadOnlyList<string> problems, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        var errors = new List<string>();
-        int? Int(string key, int min)
-        {
-            if (p.Option(key) is not { } v) return null;
-            if (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min) return n;
-            errors.Add($"{p.Name}: option '{key}' must be a whole number from {min} (got '{v}')");
-            return null;
-        }
-        TimeSpan? Duration(string key, TimeSpan least)
-        {
-            if (p.Option(key) is not { } v) return null;
-            if (Durations.TryParse(v, out var t) && t >= least) return t;
-            errors.Add($"{p.Name}: option '{key}' must be a duration of at least {Durations.Format(least)} such as 60s (got '{v}')");
-            return null;
-        }
-        string? Label(string key)
-        {
-            if (p.Option(key) is not { Length: > 0 } v) return null;
-            if (v.Length <= 63 && DnsLabel().IsMatch(v)) return v;
-            errors.Add($"{p.Name}: option '{key}' must be a DNS label (lower-case letters, digits, '-', at most 63) (got '{v}')");
-            return null;
-        }
+        var o = new OptionReader(p);
+        var errors = o.Errors;
         var gateway = new Uri("http://127.0.0.1:8080/");
         if (p.Option("gateway") is { } g)
         {
@@ -113,15 +89,15 @@ public sealed partial record OpenFaasSettings
             User = p.Option("user") ?? "admin",
             Password = password,
             PasswordSource = source,
-            Namespace = Label("namespace"),
+            Namespace = o.Label("namespace", emptyIsUnset: true),
             Image = image,
             // Another image brings its own fprocess unless the profile names one.
             Process = p.Option("process") is { Length: > 0 } proc ? proc : image == DefaultImage ? DefaultProcess : null,
-            MinScale = Int("min-scale", 0),
-            MaxScale = Int("max-scale", 1),
-            Profile = Label("profile"),
-            Poll = Duration("poll", TimeSpan.FromMilliseconds(1)) ?? TimeSpan.FromMilliseconds(50),
-            ZeroTimeout = Duration("zero-timeout", TimeSpan.Zero) ?? TimeSpan.FromMinutes(2),
+            MinScale = o.Int("min-scale", 0),
+            MaxScale = o.Int("max-scale", 1),
+            Profile = o.Label("profile", emptyIsUnset: true),
+            Poll = o.Duration("poll", TimeSpan.FromMilliseconds(1)) ?? TimeSpan.FromMilliseconds(50),
+            ZeroTimeout = o.Duration("zero-timeout", TimeSpan.Zero) ?? TimeSpan.FromMinutes(2),
         };
         if (image.Length == 0 || image.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             errors.Add($"{p.Name}: option 'image' must be an image reference such as {DefaultImage}");
