@@ -81,9 +81,7 @@ public sealed partial class EventingTests
         Assert.Equal(["--rate", "50", "--connections", "2", "--duration", "1s", "--warmup-duration", "200ms", "--drain", "5s", "--start-timeout", "30s",
             "--timeout", "5s", "--json", "--db", "/tmp/sandbench.db"], args.Skip(args.ToList().IndexOf("--rate")));
         // Trigger, Service and Job are gone once the trial ended.
-        Assert.Empty(cluster.Api.All("triggers"));
-        Assert.Empty(cluster.Api.All(FakeApiServer.PlainServices));
-        Assert.Empty(cluster.Api.All("jobs"));
+        AssertNothingLeft(cluster);
     }
 
     [Fact]
@@ -100,8 +98,6 @@ public sealed partial class EventingTests
         Assert.Equal(TrialStatus.Failed, o.Status);
         Assert.Contains("no probe event came back", o.Error, StringComparison.Ordinal);
         Assert.Empty(o.Histograms);
-        Assert.Empty(cluster.Api.All("triggers"));
-        Assert.Empty(cluster.Api.All(FakeApiServer.PlainServices));
-        Assert.Empty(cluster.Api.All("jobs"));
+        AssertNothingLeft(cluster);
     }
 }

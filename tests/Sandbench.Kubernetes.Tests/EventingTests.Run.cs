@@ -61,8 +61,6 @@ public sealed partial class EventingTests
         Assert.Contains(outcome.Figures, f => f.Name == "eventing-percentiles");
         Assert.Contains(outcome.Figures, f => f.Name == "eventing-over-time");
 
-        Assert.Empty(cluster.Api.All("triggers"));
-        Assert.Empty(cluster.Api.All(FakeApiServer.PlainServices));
-        Assert.Empty(cluster.Api.All("jobs"));
+        AssertNothingLeft(cluster);
     }
 }

@@ -17,6 +17,14 @@ public sealed partial class EventingTests
         Events = new EventingSpec("binary", TimeSpan.FromSeconds(5)),
     };
 
+    /// <summary>No Trigger, sink Service or Job is left on the cluster.</summary>
+    private static void AssertNothingLeft(FakeCluster cluster)
+    {
+        Assert.Empty(cluster.Api.All("triggers"));
+        Assert.Empty(cluster.Api.All(FakeApiServer.PlainServices));
+        Assert.Empty(cluster.Api.All("jobs"));
+    }
+
     private static TrialContext Context(FakeCluster cluster, KnativeRuntime rt, ExperimentSpec spec)
     {
         var c = cluster.Context(rt, spec);
@@ -46,9 +54,7 @@ public sealed partial class EventingTests
 
         Assert.Equal(TrialStatus.Failed, o.Status);
         Assert.Equal("no Broker named events in namespace default (option 'broker'; is Knative Eventing installed? docs/knative.md: eventing)", o.Error);
-        Assert.Empty(cluster.Api.All("triggers"));
-        Assert.Empty(cluster.Api.All(FakeApiServer.PlainServices));
-        Assert.Empty(cluster.Api.All("jobs"));
+        AssertNothingLeft(cluster);
     }
 
     [Fact]
@@ -81,9 +87,7 @@ public sealed partial class EventingTests
         Assert.Equal(TrialStatus.Timeout, o.Status);
         Assert.StartsWith("the Trigger sb-", o.Error, StringComparison.Ordinal);
         Assert.EndsWith(" was not Ready within start-timeout 1s: Unable to get the Subscriber's URI", o.Error, StringComparison.Ordinal);
-        Assert.Empty(cluster.Api.All("triggers"));
-        Assert.Empty(cluster.Api.All(FakeApiServer.PlainServices));
-        Assert.Empty(cluster.Api.All("jobs"));
+        AssertNothingLeft(cluster);
         Assert.Contains(o.Phases, p => p.Key == KnativeEventing.BrokerReady);
     }
 

@@ -3,9 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Sandbench.Kubernetes.Tests;
 
@@ -29,10 +27,7 @@ internal sealed partial class FakeApiServer : IAsyncDisposable
 
     public FakeApiServer()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
+        _app = LoopbackApp.Build();
         _app.MapGet("/version", () => Results.Json(new { major = "1", minor = "31", gitVersion = "v1.31.0-fake", platform = "linux/amd64" }));
         _app.MapGet("/apis/serving.knative.dev/v1/namespaces/{ns}/{plural}", (HttpContext h, string ns, string plural) => ListOrWatch(h, plural, ns));
         _app.MapPost("/apis/serving.knative.dev/v1/namespaces/{ns}/{plural}", (HttpContext h, string ns, string plural) => Create(h, plural, ns));

@@ -3,9 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Sandbench.Kubernetes.Tests;
 
@@ -27,10 +25,7 @@ internal sealed class FakeEventing : IAsyncDisposable
     {
         _api = api;
         api.TriggerCreated = Reconcile;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _ingress = builder.Build();
+        _ingress = LoopbackApp.Build();
         _ingress.Run(IngressAsync);
     }
 

@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Sandbench.Kubernetes.Tests;
 
@@ -25,10 +23,7 @@ internal sealed class FakeKnative : IAsyncDisposable
     {
         _api = api;
         api.ServiceCreated = Reconcile;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _ingress = builder.Build();
+        _ingress = LoopbackApp.Build();
         _ingress.Run(Route);
     }
 

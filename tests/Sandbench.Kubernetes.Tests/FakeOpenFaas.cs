@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Sandbench.Kubernetes.Tests;
 
@@ -37,10 +35,7 @@ internal sealed class FakeOpenFaas : IAsyncDisposable
 
     public FakeOpenFaas()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
+        _app = LoopbackApp.Build();
         _app.Use(async (h, next) =>
         {
             if (h.Request.Path.StartsWithSegments("/system") && h.Request.Headers.Authorization.ToString()

@@ -36,6 +36,14 @@ public sealed class LoadJobTests
         return (0, log);
     }
 
+    /// <summary>A runtime with a load image and a warm trial at 50 req/s without warm-up: its load runs as a Job.</summary>
+    private static (KnativeRuntime Rt, TrialContext Context) InCluster(FakeCluster cluster)
+    {
+        var rt = cluster.Runtime(("min-scale", "1"), ("load-image", "registry.example/sandbench:1"));
+        var context = cluster.Context(rt, WarmSpec(TimeSpan.Zero));
+        return (rt, context with { Trial = context.Trial with { Rate = 50 } });
+    }
+
     private static ExperimentSpec WarmSpec(TimeSpan warmup) => FakeCluster.Spec("warm", TimeSpan.FromSeconds(10)) with
     {
         Load = new LoadSpec([50], null, TimeSpan.FromSeconds(1), 2, warmup, TimeSpan.FromSeconds(30)),
@@ -82,9 +90,7 @@ public sealed class LoadJobTests
         await using var cluster = await FakeCluster.StartAsync();
         cluster.Knative.ScaleToZero = false;
         cluster.Jobs.Runner = _ => Task.FromResult((2, "error: URL 'http://x' is malformed\n"));
-        var rt = cluster.Runtime(("min-scale", "1"), ("load-image", "registry.example/sandbench:1"));
-        var context = cluster.Context(rt, WarmSpec(TimeSpan.Zero));
-        context = context with { Trial = context.Trial with { Rate = 50 } };
+        var (rt, context) = InCluster(cluster);
 
         var o = await rt.RunTrialAsync(context, TestContext.Current.CancellationToken);
 
@@ -106,9 +112,7 @@ public sealed class LoadJobTests
             running.TrySetResult();
             return new TaskCompletionSource<(int, string)>().Task; // never ends on its own
         };
-        var rt = cluster.Runtime(("min-scale", "1"), ("load-image", "registry.example/sandbench:1"));
-        var context = cluster.Context(rt, WarmSpec(TimeSpan.Zero));
-        context = context with { Trial = context.Trial with { Rate = 50 } };
+        var (rt, context) = InCluster(cluster);
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var trial = rt.RunTrialAsync(context, interrupt.Token);
@@ -135,9 +139,7 @@ public sealed class LoadJobTests
             running.TrySetResult();
             return new TaskCompletionSource<(int, string)>().Task;
         };
-        var rt = cluster.Runtime(("min-scale", "1"), ("load-image", "registry.example/sandbench:1"));
-        var context = cluster.Context(rt, WarmSpec(TimeSpan.Zero));
-        context = context with { Trial = context.Trial with { Rate = 50 } };
+        var (rt, context) = InCluster(cluster);
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         var trial = rt.RunTrialAsync(context, interrupt.Token);
