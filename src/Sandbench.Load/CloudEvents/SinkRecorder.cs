@@ -26,6 +26,9 @@ internal enum Verdict
 /// </summary>
 internal sealed class SinkRecorder(long startTimestamp, long? countLimit, string? measuredType = null, CountSignal? measured = null)
 {
+    /// <summary>Distinct measured events: the count, and waits on it (the sink's, when it gave one).</summary>
+    private readonly CountSignal _events = measured ?? new CountSignal();
+
     /// <summary>At most this many distinct other types are named in the result; the rest are counted under <see cref="MoreTypes"/>.</summary>
     public const int NamedTypes = 32;
 
@@ -53,11 +56,11 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit, string
     private readonly SortedDictionary<string, string> _examples = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> _otherTypes = new(StringComparer.Ordinal);
     private readonly string _clock = EventClock.Domain;
-    private long _requests, _events, _binary, _structured, _duplicates, _untimed, _foreign, _negative, _rejected;
+    private long _requests, _binary, _structured, _duplicates, _untimed, _foreign, _negative, _rejected;
     private long _firstEvent, _lastEvent;
 
     /// <summary>The count limit was reached: every later request is rejected.</summary>
-    public bool CountReached => countLimit is { } n && Volatile.Read(ref _events) >= n;
+    public bool CountReached => countLimit is { } n && _events.Count >= n;
 
     /// <summary>Records one request received complete at <paramref name="receivedTimestamp"/> (a <see cref="Stopwatch"/> reading).</summary>
     public Verdict Record(DecodedEvent e, long receivedTimestamp)
@@ -90,8 +93,7 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit, string
                 second.Duplicates++;
                 return Verdict.Duplicate;
             }
-            Volatile.Write(ref _events, _events + 1);
-            measured?.Increment();
+            _events.Increment();
             second.Events++;
             if (e.Mode == CloudEventMode.Binary) _binary++;
             else _structured++;
@@ -116,7 +118,7 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit, string
 
     public SinkProgress Progress(double elapsed)
     {
-        lock (_gate) return new SinkProgress(elapsed, _events, _invalid.Values.Sum(), _duplicates);
+        lock (_gate) return new SinkProgress(elapsed, _events.Count, _invalid.Values.Sum(), _duplicates);
     }
 
     public SinkResult Result(SinkOptions options, string listen, string endedBy, DateTimeOffset startedUtc, double elapsed)
@@ -136,7 +138,7 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit, string
                 StartedUtc = startedUtc,
                 StartedNs = EventClock.ToNs(startTimestamp),
                 Requests = _requests,
-                Events = _events,
+                Events = _events.Count,
                 Binary = _binary,
                 Structured = _structured,
                 Invalid = _invalid.Values.Sum(),
@@ -149,7 +151,7 @@ internal sealed class SinkRecorder(long startTimestamp, long? countLimit, string
                 Rejected = _rejected,
                 OtherTypes = _otherTypes.Values.Sum(),
                 OtherTypesByType = new SortedDictionary<string, long>(_otherTypes, StringComparer.Ordinal),
-                EventsPerSecond = _events > 1 && span > 0 ? (_events - 1) / span : null,
+                EventsPerSecond = _events.Count > 1 && span > 0 ? (_events.Count - 1) / span : null,
                 Delivery = DeliverySummary.Of(_delivery),
                 Clock = _clock,
                 Seconds = [.. _seconds.Select((s, i) => new SinkSecond(i, s.Events, s.Invalid, s.Duplicates, s.P50, s.P99))],
