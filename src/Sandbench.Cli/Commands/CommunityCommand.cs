@@ -40,7 +40,7 @@ internal static class CommunityCommand
                 Console.Error.WriteLine($"not collected: {string.Join(", ", outcome.NotTried)}{(outcome.Interrupted ? " (interrupted)" : " (stopped after the error above)")}");
 
             string? runId = outcome.Collected.Count == 0 ? null
-                : CommunityRecording.Store(store, outcome, CommandLine(r), endpoint, app.Host, App.Version, RunIds.New(), started, time.GetUtcNow());
+                : CommunityRecording.Store(store, outcome, Opts.CommandLine(r), endpoint, app.Host, App.Version, RunIds.New(), started, time.GetUtcNow());
             if (r.GetValue(json))
                 Console.WriteLine(new JsonArray([.. outcome.Collected.Select(c => (JsonNode)CommunityView.Seed(c))]).ToJsonString(SeedJson));
             else if (outcome.Collected.Count > 0)
@@ -56,8 +56,4 @@ internal static class CommunityCommand
 
     /// <summary>Indented, with '+' and non-ASCII written as they are (the output is not embedded in HTML).</summary>
     private static readonly JsonSerializerOptions SeedJson = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>The command as given (repository URLs and options; the token is never an argument), stored as the run's plan text.</summary>
-    private static string CommandLine(ParseResult r) =>
-        "sandbench " + string.Join(' ', r.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"'{t.Value}'" : t.Value));
 }

@@ -62,15 +62,11 @@ internal static class EventingCommand
             {
                 throw new SandbenchException([.. e.Message.Split(Environment.NewLine)]);
             }
-            string commandLine = "sandbench " + string.Join(' ', r.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"'{t.Value}'" : t.Value));
-            string runId = SinkRecording.Store(store, result, r.GetValue(label), commandLine, app.Host, App.Version, RunIds.New());
+            string runId = SinkRecording.Store(store, result, r.GetValue(label), Opts.CommandLine(r), app.Host, App.Version, RunIds.New());
             if (r.GetValue(json))
             {
                 // Only the document on stdout, its first line a lone '{'; what was said along the way went to stderr.
-                var doc = JsonNode.Parse(result.ToJson())!.AsObject();
-                doc.Insert(0, "runId", runId);
-                doc.Insert(1, "db", path);
-                Console.WriteLine(doc.ToJsonString(JsonOutput.Options));
+                JsonOutput.PrintStored(JsonNode.Parse(result.ToJson())!.AsObject(), runId, path);
             }
             else EventingView.Print(result, runId, path);
             return ExitCodes.Ok;

@@ -24,4 +24,8 @@ internal static class Opts
     {
         Description = "Fail (exit 3) when a runtime of the plan is not usable, instead of skipping it",
     };
+
+    /// <summary>The command as given, stored as the run's plan text (an argument with a space in quotes).</summary>
+    public static string CommandLine(ParseResult r) =>
+        "sandbench " + string.Join(' ', r.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"'{t.Value}'" : t.Value));
 }

@@ -48,13 +48,10 @@ internal static class SinkCommand
             {
                 throw new SandbenchException([.. e.Message.Split(Environment.NewLine)]);
             }
-            string runId = SinkRecording.Store(store, result, r.GetValue(label), CommandLine(r), app.Host, App.Version, RunIds.New());
+            string runId = SinkRecording.Store(store, result, r.GetValue(label), Opts.CommandLine(r), app.Host, App.Version, RunIds.New());
             if (r.GetValue(json))
             {
-                var doc = JsonSerializer.SerializeToNode(result, JsonOutput.Options)!.AsObject();
-                doc.Insert(0, "runId", runId);
-                doc.Insert(1, "db", path);
-                Console.WriteLine(doc.ToJsonString(JsonOutput.Options));
+                JsonOutput.PrintStored(JsonSerializer.SerializeToNode(result, JsonOutput.Options)!.AsObject(), runId, path);
             }
             else SinkView.Print(result, runId, path);
             return ExitCodes.Ok;
@@ -76,8 +73,4 @@ internal static class SinkCommand
         if (problems.Count > 0) throw new SandbenchException([.. problems.Distinct()]);
         return options;
     }
-
-    /// <summary>The command as given, stored as the run's plan text.</summary>
-    private static string CommandLine(ParseResult r) =>
-        "sandbench " + string.Join(' ', r.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"'{t.Value}'" : t.Value));
 }

@@ -17,6 +17,14 @@ internal static class JsonOutput
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
+
+    /// <summary>Prints a document of a run just stored, its run id and results file first.</summary>
+    public static void PrintStored(System.Text.Json.Nodes.JsonObject doc, string runId, string db)
+    {
+        doc.Insert(0, "runId", runId);
+        doc.Insert(1, "db", db);
+        Console.WriteLine(doc.ToJsonString(Options));
+    }
 }
 
 /// <summary>The tables of one run: cold-start statistics per runtime and the phase breakdown.</summary>
