@@ -53,7 +53,7 @@ internal static class JobRun
         }
         finally
         {
-            if (!exists) await DeleteAsync(api, name, clock.Time).ConfigureAwait(false);
+            if (!exists) await Deletions.BestEffortAsync(clock.Time, t => api.DeleteJobAsync(name, t)).ConfigureAwait(false);
         }
     }
 
@@ -135,19 +135,5 @@ internal static class JobRun
         await using var stream = await api.Client.CoreV1.ReadNamespacedPodLogAsync(pod, api.Namespace, container: container, cancellationToken: ct).ConfigureAwait(false);
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Deletes the Job and its pod (background propagation), within 30 s, even when the trial was interrupted.</summary>
-    private static async Task DeleteAsync(KnativeApi api, string name, TimeProvider time)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), time);
-        try
-        {
-            await api.DeleteJobAsync(name, limit.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
-        {
-            // Labelled with the run id: 'sandbench clean --kubernetes' finds it.
-        }
     }
 }

@@ -98,7 +98,10 @@ internal static class KnativeEventing
         }
         finally
         {
-            await DeleteAsync(api, name, triggerMade, serviceMade, c.Clock.Time).ConfigureAwait(false);
+            // The Job went in JobRun; each of these is tried even when the other could not be deleted.
+            await Deletions.BestEffortAsync(c.Clock.Time,
+                t => triggerMade ? api.DeleteTriggerAsync(name, t) : Task.CompletedTask,
+                t => serviceMade ? api.DeletePlainServiceAsync(name, t) : Task.CompletedTask).ConfigureAwait(false);
         }
         phases.Mark(Phases.Done);
         phases.TryGet(Phases.Spawn, out long origin);
@@ -154,21 +157,6 @@ internal static class KnativeEventing
             if (time.GetElapsedTime(start) >= limit)
                 throw new TimeoutException($"the Trigger {name} was not Ready within start-timeout {Durations.Format(limit)}{(last is null ? "" : ": " + last)}");
             await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Deletes the Trigger and the Service (the Job goes in <see cref="JobRun"/>), within 30 s, even after an interruption.</summary>
-    private static async Task DeleteAsync(KnativeApi api, string name, bool trigger, bool service, TimeProvider time)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), time);
-        try
-        {
-            if (trigger) await api.DeleteTriggerAsync(name, limit.Token).ConfigureAwait(false);
-            if (service) await api.DeletePlainServiceAsync(name, limit.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
-        {
-            // Labelled with the run id: 'sandbench clean --kubernetes' finds them.
         }
     }
 }

@@ -92,6 +92,22 @@ public sealed partial class EventingTests
     }
 
     [Fact]
+    public async Task RunTrial_TriggerCannotBeDeleted_ServiceDeletedAnyway_TriggerLeftForClean()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        var eventing = await cluster.StartEventingAsync();
+        eventing.TriggerProblem = "never Ready";
+        cluster.Api.TriggerDeletesFail = true;
+        var rt = cluster.Runtime(("load-image", Image));
+
+        var o = await rt.RunTrialAsync(Context(cluster, rt, Spec(10, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))), TestContext.Current.CancellationToken);
+
+        Assert.Equal(TrialStatus.Timeout, o.Status);
+        Assert.Single(cluster.Api.All("triggers"));
+        Assert.Empty(cluster.Api.All(FakeApiServer.PlainServices));
+    }
+
+    [Fact]
     public async Task Clean_LeftoverTriggersAndSinkServices_DeletedLiveRunsKept()
     {
         await using var cluster = await FakeCluster.StartAsync();

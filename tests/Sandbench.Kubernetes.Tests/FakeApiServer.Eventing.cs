@@ -16,6 +16,9 @@ internal sealed partial class FakeApiServer
 
     public bool EventingInstalled { get; set; } = true;
 
+    /// <summary>Every Trigger's DELETE answers 500, as an API server with a failing webhook does.</summary>
+    public bool TriggerDeletesFail { get; set; }
+
     /// <summary>Called (off the request) after a Trigger was created: the fake Eventing controller.</summary>
     public Action<JsonObject>? TriggerCreated { get; set; }
 
@@ -37,7 +40,8 @@ internal sealed partial class FakeApiServer
             if (TriggerCreated is { } controller) _ = Task.Run(() => controller(created));
             return Results.Text(created.ToJsonString(), "application/json", statusCode: 201);
         });
-        _app.MapDelete(group + "/triggers/{name}", (string ns, string name) => !EventingInstalled || !Delete("triggers", name, ns)
+        _app.MapDelete(group + "/triggers/{name}", (string ns, string name) => TriggerDeletesFail ? Status(500, "InternalError", "admission webhook failed")
+            : !EventingInstalled || !Delete("triggers", name, ns)
             ? Status(404, "NotFound", $"triggers.eventing.knative.dev \"{name}\" not found")
             : Results.Json(new { kind = "Status", apiVersion = "v1", status = "Success" }));
 
