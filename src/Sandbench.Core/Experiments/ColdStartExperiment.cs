@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using Sandbench.Core.Host;
 using Sandbench.Core.Plans;
 using Sandbench.Core.Runtimes;
 using Sandbench.Core.Storage;
@@ -76,6 +77,10 @@ public sealed class ColdStartExperiment : IExperiment
             // Socket activation: the request is queued before the spawn, and the kernel holds it until the
             // function accepts (as an activator holds a request for a scaled-to-zero service).
             Socket? queued = listener is null ? null : FirstRequest.ConnectAndSend(listener.LocalEndPoint!, phases);
+            // With socket activation the workload is kept on its fork CPU through exec balancing, and the request side
+            // waits on that CPU (see docs/methodology.md): startMask is this thread's affinity, which the workload gets back.
+            byte[]? startMask = listener is null ? null : ThreadAffinity.Get(0);
+            int workloadCpu = -1, reader = 0; // reader: the request side's thread id; -2 once pinned, -1 once done
             // The request side runs on its own thread, already waiting before the spawn, so the first byte
             // is stamped when it arrives, whatever the starting thread is busy with (create, start, ledger).
             using var armed = new ManualResetEventSlim();
@@ -83,6 +88,8 @@ public sealed class ColdStartExperiment : IExperiment
             {
                 RetryResult? retry = null;
                 Socket? s = queued;
+                byte[]? ownMask = ThreadAffinity.Get(0);
+                if (ownMask is not null) Volatile.Write(ref reader, ThreadAffinity.CurrentThreadId());
                 try
                 {
                     armed.Set();
@@ -108,6 +115,8 @@ public sealed class ColdStartExperiment : IExperiment
                 }
                 finally
                 {
+                    // Back to the affinity it had: the thread outlives the window (the status line is read after it).
+                    if (Interlocked.Exchange(ref reader, -1) == -2 && ownMask is not null) ThreadAffinity.Set(0, ownMask);
                     answered.Set();
                 }
             };
@@ -134,12 +143,23 @@ public sealed class ColdStartExperiment : IExperiment
                 ServiceEndpointKnown = e => Volatile.Write(ref announced, e),
                 OutputPath = output,
                 WorkDir = c.WorkDir,
+                WorkloadCpuKnown = startMask is null ? null : cpu =>
+                {
+                    workloadCpu = cpu;
+                    // The request side waits for the first byte on the workload's CPU, as a one-thread client does.
+                    if (Volatile.Read(ref reader) is var tid and > 0 && ThreadAffinity.PinTo(tid, cpu)
+                        && Interlocked.CompareExchange(ref reader, -2, tid) != tid)
+                        ThreadAffinity.Set(tid, startMask); // the request side finished meanwhile: undo
+                },
             };
             Volatile.Write(ref sandbox, await c.Runtime.StartAsync(sandboxSpec, phases, deadline.Token).ConfigureAwait(false));
             // This thread now sleeps until the first byte: the async continuation would otherwise run beside
             // the starting child, and usually (this trial runs on the previous trial's request thread) end a
             // thread there, which preempted the child on its CPU (perf sched).
             if (answer is not null) answered.Wait(deadline.Token);
+            if (workloadCpu >= 0 && ThreadAffinity.ThreadsKeptOn(sandbox!.ProcessIds, workloadCpu, startMask!) is { Count: > 0 } kept)
+                throw new TrialFailedException($"threads {string.Join(", ", kept)} of the workload started before its CPU affinity was "
+                    + $"given back and stay on CPU {workloadCpu}");
             foreach (var (k, v) in sandbox!.Details) parameters[k] = v;
             answer ??= StartRequestSide();
             var (socket, retry) = await answer.ConfigureAwait(false);

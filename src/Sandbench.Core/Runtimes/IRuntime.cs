@@ -80,6 +80,13 @@ public sealed class SandboxSpec
     /// soon as it is known, before the spawn, so a connect-retry poller can aim at it from the spawn on.
     /// </summary>
     public Action<EndPoint>? ServiceEndpointKnown { get; init; }
+
+    /// <summary>
+    /// Set by a cold start. A runtime whose first process is the workload itself keeps that process on the CPU it is
+    /// forked on until its execve has passed the scheduler's exec balancing, gives it the caller's affinity back at
+    /// once, and calls this with that CPU (before the start returns); other runtimes ignore it.
+    /// </summary>
+    public Action<int>? WorkloadCpuKnown { get; init; }
 }
 
 /// <summary>How a sandbox ended on its own.</summary>

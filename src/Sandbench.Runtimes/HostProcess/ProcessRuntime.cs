@@ -25,7 +25,9 @@ public sealed class ProcessRuntime(RuntimeProfile profile, SandboxLedger ledger)
         ct.ThrowIfCancellationRequested();
         var env = SandboxEnvironment.For(spec);
         var child = ChildSandbox.Spawn(spec, ledger, phases, new SpawnOptions(spec.Artifact.BinaryPath,
-            [spec.Artifact.BinaryPath, .. spec.Artifact.HostArgsWith(spec.Args)], env, spec.ListenSocket, spec.OutputPath));
+            [spec.Artifact.BinaryPath, .. spec.Artifact.HostArgsWith(spec.Args)], env, spec.ListenSocket, spec.OutputPath,
+            StayOnForkCpu: spec.WorkloadCpuKnown is not null));
+        if (child.Cpu >= 0) spec.WorkloadCpuKnown?.Invoke(child.Cpu);
         return Task.FromResult<ISandbox>(ChildSandbox.Track(spec, child, ledger));
     }
 }

@@ -10,12 +10,14 @@ namespace Sandbench.Runtimes.Native;
 /// <param name="Environment">The child's whole environment.</param>
 /// <param name="ListenSocket">Passed as fd 3 (socket activation) when set.</param>
 /// <param name="OutputPath">stdout and stderr are appended to this file; /dev/null when null.</param>
+/// <param name="StayOnForkCpu">Keep the child on the CPU it is forked on until its execve has passed exec balancing (see spawn.c).</param>
 internal sealed record SpawnOptions(
     string Path,
     IReadOnlyList<string> Argv,
     IReadOnlyDictionary<string, string> Environment,
     Socket? ListenSocket = null,
-    string? OutputPath = null);
+    string? OutputPath = null,
+    bool StayOnForkCpu = false);
 
 /// <summary>
 /// A child started with posix_spawn (or <see cref="FastSpawn"/>) in its own process group (so a terminal's Ctrl+C reaches only
@@ -29,6 +31,9 @@ internal sealed class ChildProcess
     private ChildProcess(int pid) => Pid = pid;
 
     public int Pid { get; }
+
+    /// <summary>The CPU the child was kept on through its execve (<see cref="SpawnOptions.StayOnForkCpu"/>), else -1.</summary>
+    public int Cpu { get; private init; } = -1;
 
     /// <summary>The wait status once reaped.</summary>
     public int? Status => _status;
@@ -88,10 +93,11 @@ internal sealed class ChildProcess
                 // stack and 64 signal resets inside the window (see FastSpawn).
                 int[] reset = FastSpawn.NonDefaultSignals();
                 int[] from = [.. dups.Select(d => d.From)], to = [.. dups.Select(d => d.To)];
+                byte[]? affinity = o.StayOnForkCpu ? Libc.ThreadAffinity() : null;
                 beforeSpawn?.Invoke();
-                int r = FastSpawn.Spawn(path, argv, envp, from, to, reset);
+                int r = FastSpawn.Spawn(path, argv, envp, from, to, reset, affinity, out int cpu);
                 if (r < 0) throw new IOException($"cannot start {o.Path}: {new System.ComponentModel.Win32Exception(-r).Message}");
-                return new ChildProcess(r);
+                return new ChildProcess(r) { Cpu = cpu };
             }
             foreach (var (from, to, what) in dups) Check(Libc.FileActionsAddDup2(fa, from, to), what);
             _ = Libc.AttrSetFlags(attr, Libc.PosixSpawnSetPgroup | Libc.PosixSpawnSetSigDef | Libc.PosixSpawnSetSigMask);

@@ -7,6 +7,11 @@
  * signals the caller found not at their default beforehand, outside the window (sb_nondefault_signals). What the
  * new program starts with is the same: its own process group, the given descriptors, every signal at its default
  * and none blocked.
+ *
+ * On request (a cold start) the child stays on the CPU it was forked on until its execve has passed the scheduler's
+ * exec balancing: the child pins itself to that CPU, and the caller, released by the execve, gives it back the
+ * caller's own affinity at once. Without that, the tool's own recent CPU use on that CPU could make exec balancing
+ * move the new program to another (idle) CPU, a migration inside the window that a small C client never causes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +32,8 @@ struct child {
     int n;
     const int *reset;
     int nreset;
+    int stay;
+    volatile int cpu;
     volatile int err;
 };
 
@@ -34,6 +41,16 @@ struct child {
 static int child_main(void *arg)
 {
     struct child *c = arg;
+    if (c->stay) {
+        unsigned cpu = 0;
+        cpu_set_t one;
+        /* The system call, not glibc's sched_getcpu: that reads the caller's rseq area, which is not this task's. */
+        if (syscall(SYS_getcpu, &cpu, NULL, NULL) == 0) {
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            if (sched_setaffinity(0, sizeof one, &one) == 0) c->cpu = (int)cpu;
+        }
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
@@ -65,11 +82,14 @@ int sb_nondefault_signals(int *out, int max)
 }
 
 /* Starts path with argv and envp: from[i] duplicated onto to[i] in order, the signals reset[] set to their default,
- * in a process group of its own. Returns the child's pid once it has called execve, or -errno (the child reaped). */
+ * in a process group of its own. Returns the child's pid once it has called execve, or -errno (the child reaped).
+ * With restore (restore_size bytes, the caller's affinity) the child stays on its fork CPU through exec balancing and
+ * then gets restore as its affinity; *cpu is that CPU, or -1 if the child could not be kept there (it then runs
+ * wherever the scheduler puts it). Without restore, *cpu is -1. */
 int sb_spawn(const char *path, char *const argv[], char *const envp[], const int *from, const int *to, int n,
-             const int *reset, int nreset)
+             const int *reset, int nreset, const void *restore, int restore_size, int *cpu)
 {
-    struct child c = { path, argv, envp, from, to, n, reset, nreset, 0 };
+    struct child c = { path, argv, envp, from, to, n, reset, nreset, restore != NULL, -1, 0 };
     char stack[64 * 1024] __attribute__((aligned(16)));
     sigset_t all, old;
     sigfillset(&all);
@@ -83,6 +103,18 @@ int sb_spawn(const char *path, char *const argv[], char *const envp[], const int
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
         return -c.err;
+    }
+    *cpu = -1;
+    if (c.cpu >= 0) {
+        if (sched_setaffinity(pid, (size_t)restore_size, (const cpu_set_t *)restore) != 0) {
+            /* A workload left on one CPU would be measured wrongly: it does not run. */
+            int e2 = errno, status;
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            return -e2;
+        }
+        *cpu = c.cpu;
     }
     return pid;
 }
