@@ -22,13 +22,7 @@ public static partial class ThreadAffinity
     }
 
     /// <summary>Restricts thread <paramref name="tid"/> to <paramref name="cpu"/>; false if the kernel refused.</summary>
-    public static bool PinTo(int tid, int cpu)
-    {
-        if (cpu < 0 || cpu >= MaskBytes * 8) return false;
-        var mask = new byte[MaskBytes];
-        mask[cpu / 8] = (byte)(1 << (cpu % 8));
-        return NativeMethods.sched_setaffinity(tid, mask.Length, mask) == 0;
-    }
+    public static bool PinTo(int tid, int cpu) => cpu >= 0 && cpu < MaskBytes * 8 && Set(tid, OnlyCpu(cpu));
 
     /// <summary>Sets thread <paramref name="tid"/>'s affinity mask; false if the kernel refused.</summary>
     public static bool Set(int tid, byte[] mask) => NativeMethods.sched_setaffinity(tid, mask.Length, mask) == 0;
@@ -39,8 +33,7 @@ public static partial class ThreadAffinity
     /// </summary>
     public static List<int> ThreadsKeptOn(IEnumerable<int> pids, int cpu, byte[] expected)
     {
-        var single = new byte[MaskBytes];
-        single[cpu / 8] = (byte)(1 << (cpu % 8));
+        byte[] single = OnlyCpu(cpu);
         if (single.AsSpan().SequenceEqual(expected)) return [];
         var odd = new List<int>();
         foreach (int pid in pids)
@@ -61,6 +54,14 @@ public static partial class ThreadAffinity
             }
         }
         return odd;
+    }
+
+    /// <summary>The mask of <paramref name="cpu"/> alone.</summary>
+    private static byte[] OnlyCpu(int cpu)
+    {
+        var mask = new byte[MaskBytes];
+        mask[cpu / 8] = (byte)(1 << (cpu % 8));
+        return mask;
     }
 
     private static partial class NativeMethods

@@ -93,7 +93,7 @@ internal sealed class ChildProcess
                 // stack and 64 signal resets inside the window (see FastSpawn).
                 int[] reset = FastSpawn.NonDefaultSignals();
                 int[] from = [.. dups.Select(d => d.From)], to = [.. dups.Select(d => d.To)];
-                byte[]? affinity = o.StayOnForkCpu ? Libc.ThreadAffinity() : null;
+                byte[]? affinity = o.StayOnForkCpu ? Core.Host.ThreadAffinity.Get(0) : null;
                 beforeSpawn?.Invoke();
                 int r = FastSpawn.Spawn(path, argv, envp, from, to, reset, affinity, out int cpu);
                 if (r < 0) throw new IOException($"cannot start {o.Path}: {new System.ComponentModel.Win32Exception(-r).Message}");

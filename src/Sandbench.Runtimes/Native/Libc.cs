@@ -107,17 +107,6 @@ internal static unsafe partial class Libc
     /// <summary>pidfd_open(2): a file descriptor that becomes readable when the process exits.</summary>
     public static int PidFdOpen(int pid) => Syscall(434, pid, 0);
 
-    [LibraryImport(Lib, EntryPoint = "sched_getaffinity", SetLastError = true)]
-    private static partial int SchedGetAffinity(int pid, nint size, byte* mask);
-
-    /// <summary>The calling thread's CPU affinity mask (a kernel cpu_set_t for up to 8192 CPUs), or null if it cannot be read.</summary>
-    public static byte[]? ThreadAffinity()
-    {
-        var mask = new byte[1024];
-        fixed (byte* m = mask)
-            return SchedGetAffinity(0, mask.Length, m) < 0 ? null : mask;
-    }
-
     public static bool Exited(int status) => (status & 0x7f) == 0;
 
     public static int ExitCode(int status) => (status >> 8) & 0xff;

@@ -81,6 +81,13 @@ int sb_nondefault_signals(int *out, int max)
     return n;
 }
 
+static void reap(int pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
 /* Starts path with argv and envp: from[i] duplicated onto to[i] in order, the signals reset[] set to their default,
  * in a process group of its own. Returns the child's pid once it has called execve, or -errno (the child reaped).
  * With restore (restore_size bytes, the caller's affinity) the child stays on its fork CPU through exec balancing and
@@ -99,20 +106,17 @@ int sb_spawn(const char *path, char *const argv[], char *const envp[], const int
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) return -e;
     if (c.err != 0) {
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        reap(pid);
         return -c.err;
     }
     *cpu = -1;
     if (c.cpu >= 0) {
         if (sched_setaffinity(pid, (size_t)restore_size, (const cpu_set_t *)restore) != 0) {
             /* A workload left on one CPU would be measured wrongly: it does not run. */
-            int e2 = errno, status;
+            int refused = errno;
             kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            return -e2;
+            reap(pid);
+            return -refused;
         }
         *cpu = c.cpu;
     }
